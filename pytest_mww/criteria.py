@@ -1,0 +1,281 @@
+"""The criteria file: YAML → validated rules, each remembering its line.
+
+Read with ``yaml.safe_load`` only. Every mistake is one ``CriteriaError`` that names the
+file, the line and the key, so a typo gives one clear collection error instead of a
+traceback or a row of confusing failures.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .metrics import SPLITS
+
+MAX_CRITERIA_BYTES = 1024 * 1024
+CHECKS = ("threshold", "gap", "trend")
+BOUND_KEYS = ("min", "max", "gt", "lt")
+AGGREGATIONS = "final, best, min, max, step:N, last:N"
+_COMMON_KEYS = ("check", "metric", "split", "on_missing", "description", "remedy")
+_KEYS = {
+    "threshold": _COMMON_KEYS + ("at",) + BOUND_KEYS,
+    "gap": _COMMON_KEYS + ("at",) + BOUND_KEYS,
+    "trend": _COMMON_KEYS + ("window", "max_worsening", "max_spread"),
+}
+_TOP_KEYS = ("version", "defaults", "criteria")
+_DEFAULT_KEYS = ("split", "on_missing", "at")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class CriteriaError(Exception):
+    """A criteria file that cannot be used; ``str()`` is the whole message."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        self.file, self.line, self.message = file, line, message
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Bound:
+    op: str  # min | max | gt | lt
+    limit: float
+
+    def holds(self, value: float) -> bool:
+        if value != value:  # NaN never passes
+            return False
+        return {"min": value >= self.limit, "max": value <= self.limit,
+                "gt": value > self.limit, "lt": value < self.limit}[self.op]
+
+    def __str__(self) -> str:
+        return {"min": "min", "max": "max", "gt": ">", "lt": "<"}[self.op] + f" {self.limit:g}"
+
+    def violation(self) -> str:
+        """How a failing value relates to the limit, as a complete phrase."""
+        return {"min": f"< min {self.limit:g}", "max": f"> max {self.limit:g}",
+                "gt": f"is not above {self.limit:g}", "lt": f"is not below {self.limit:g}"}[
+            self.op]
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    kind: str  # final | best | min | max | step | last
+    n: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.n}" if self.n is not None else self.kind
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    check: str
+    metrics: tuple[str, ...]
+    split: str
+    at: Aggregation
+    bounds: tuple[Bound, ...]
+    on_missing: str
+    file: str
+    line: int
+    window: int = 5
+    max_worsening: float | None = None
+    max_spread: float | None = None
+    description: str = ""
+    remedy: str = ""
+
+    @property
+    def threshold_text(self) -> str:
+        if self.check == "trend":
+            parts = []
+            if self.max_worsening is not None:
+                parts.append(f"worsening <= {self.max_worsening:g} over {self.window} evals")
+            if self.max_spread is not None:
+                parts.append(f"spread <= {self.max_spread:g}")
+            return ", ".join(parts)
+        return " and ".join(str(b) for b in self.bounds)
+
+
+@dataclass(frozen=True)
+class CriteriaFile:
+    path: str
+    criteria: tuple[Criterion, ...]
+
+
+def load_criteria(path: Path, display: str | None = None) -> CriteriaFile:
+    display = display or str(path)
+    try:
+        if path.stat().st_size > MAX_CRITERIA_BYTES:
+            raise CriteriaError(display, None, f"is larger than {MAX_CRITERIA_BYTES} bytes")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise CriteriaError(display, None, f"cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CriteriaError(display, None, f"is not UTF-8 text (byte {exc.start})") from None
+    return parse_criteria(text, display)
+
+
+def parse_criteria(text: str, display: str) -> CriteriaFile:
+    try:
+        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CriteriaError(display, mark.line + 1 if mark else None,
+                            f"is not valid YAML: {problem}") from None
+    except RecursionError:
+        raise CriteriaError(display, None, "is not valid YAML: nested too deeply") from None
+    lines = _LineIndex(display)
+    lines.index(root_node)
+    return _Parser(display, lines).parse(data)
+
+
+class _LineIndex:
+    """Line of every key up to three levels deep; finds duplicate keys on the way."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[tuple, int] = {}
+
+    def index(self, node, path: tuple = (), depth: int = 0) -> None:
+        if not isinstance(node, yaml.MappingNode) or depth > 3:
+            return
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key, line = key_node.value, key_node.start_mark.line + 1
+            if key in seen:
+                raise CriteriaError(self.file, line,
+                                    f"duplicate key {key!r} (first at line {seen[key]})")
+            seen[key] = line
+            self.lines[path + (key,)] = line
+            self.index(value_node, path + (key,), depth + 1)
+
+    def line(self, *path) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+class _Parser:
+    def __init__(self, file: str, lines: _LineIndex) -> None:
+        self.file, self.lines = file, lines
+
+    def fail(self, path: tuple, message: str) -> CriteriaError:
+        return CriteriaError(self.file, self.lines.line(*path), message)
+
+    def parse(self, data) -> CriteriaFile:
+        if data is None:
+            raise self.fail((), "is empty; expected a 'criteria:' mapping")
+        if not isinstance(data, dict):
+            raise self.fail((), f"must be a mapping with a 'criteria:' key, not {_kind(data)}")
+        self.unknown_keys(data, _TOP_KEYS, (), "top-level key")
+        defaults = data.get("defaults") or {}
+        if not isinstance(defaults, dict):
+            raise self.fail(("defaults",), "'defaults' must be a mapping")
+        self.unknown_keys(defaults, _DEFAULT_KEYS, ("defaults",), "key in 'defaults'")
+        criteria = data.get("criteria")
+        if criteria is None:
+            raise self.fail((), "has no 'criteria:' section")
+        if not isinstance(criteria, dict) or not criteria:
+            raise self.fail(("criteria",), "'criteria' must be a non-empty mapping of name → "
+                                           "criterion")
+        parsed = tuple(self.criterion(str(name), body, defaults)
+                       for name, body in criteria.items())
+        return CriteriaFile(self.file, parsed)
+
+    def unknown_keys(self, mapping: dict, allowed: tuple, path: tuple, what: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                guess = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise self.fail(path + (key,), f"unknown {what} {key!r} (expected one of "
+                                               f"{', '.join(allowed)}){guess}")
+
+    def criterion(self, name: str, body, defaults: dict) -> Criterion:
+        path = ("criteria", name)
+        if not _NAME.match(name):
+            raise self.fail(path, f"criterion name {name!r} may hold only letters, digits, "
+                                  "'_', '-' and '.' (it becomes the test id)")
+        if not isinstance(body, dict):
+            raise self.fail(path, f"criterion {name!r} must be a mapping, not {_kind(body)}")
+        check = body.get("check", "threshold")
+        if check not in CHECKS:
+            raise self.fail(path + ("check",), f"criterion {name!r}: unknown check {check!r} "
+                                               f"(expected {', '.join(CHECKS)})")
+        self.unknown_keys(body, _KEYS[check], path, f"key in criterion {name!r}")
+        get = lambda key, default=None: body.get(key, defaults.get(key, default))  # noqa: E731
+        metric_list = self.metric_names(name, body.get("metric"), path)
+        split = get("split", "validation")
+        if split not in SPLITS:
+            raise self.fail(path + ("split",), f"criterion {name!r}: unknown split {split!r} "
+                                               f"(expected {', '.join(SPLITS)})")
+        on_missing = get("on_missing", "fail")
+        if on_missing not in ("fail", "skip"):
+            raise self.fail(path + ("on_missing",), f"criterion {name!r}: on_missing must be "
+                                                    f"fail or skip, not {on_missing!r}")
+        at = self.aggregation(name, get("at", "final"), path + ("at",))
+        bounds = tuple(Bound(op, self.number(name, body[op], path + (op,)))
+                       for op in BOUND_KEYS if op in body)
+        extra = {}
+        if check == "trend":
+            extra = self.trend(name, body, path)
+        elif not bounds:
+            raise self.fail(path, f"criterion {name!r} has no bound: give one of "
+                                  f"{', '.join(BOUND_KEYS)}")
+        return Criterion(name=name, check=check, metrics=metric_list, split=split, at=at,
+                         bounds=bounds, on_missing=on_missing, file=self.file,
+                         line=self.lines.line(*path) or 1,
+                         description=str(body.get("description", "")),
+                         remedy=str(body.get("remedy", "")), **extra)
+
+    def metric_names(self, name: str, value, path: tuple) -> tuple[str, ...]:
+        names = value if isinstance(value, list) else [value]
+        if value is None or not names or not all(isinstance(n, str) and n for n in names):
+            raise self.fail(path + ("metric",), f"criterion {name!r}: 'metric' must be a "
+                                                "metric name or a list of names in order of "
+                                                "preference")
+        return tuple(names)
+
+    def aggregation(self, name: str, value, path: tuple) -> Aggregation:
+        text = str(value)
+        if text in ("final", "best", "min", "max"):
+            return Aggregation(text)
+        match = re.fullmatch(r"(step|last):(\d+)", text)
+        if match and (match.group(1) == "step" or int(match.group(2)) > 0):
+            return Aggregation(match.group(1), int(match.group(2)))
+        raise self.fail(path, f"criterion {name!r}: unknown aggregation {text!r} "
+                              f"(expected {AGGREGATIONS})")
+
+    def number(self, name: str, value, path: tuple) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise self.fail(path, f"criterion {name!r}: {path[-1]!r} must be a number, "
+                                  f"not {value!r}")
+        return float(value)
+
+    def trend(self, name: str, body: dict, path: tuple) -> dict:
+        window = body.get("window", 5)
+        if isinstance(window, bool) or not isinstance(window, int) or window < 2:
+            raise self.fail(path + ("window",), f"criterion {name!r}: 'window' must be a whole "
+                                                f"number of evaluations >= 2, not {window!r}")
+        out = {"window": window}
+        for key in ("max_worsening", "max_spread"):
+            if key in body:
+                out[key] = self.number(name, body[key], path + (key,))
+        if len(out) == 1:
+            raise self.fail(path, f"criterion {name!r}: a trend check needs max_worsening "
+                                  "and/or max_spread")
+        return out
+
+
+def _kind(value) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean", type(None): "empty"}.get(type(value), type(value).__name__)

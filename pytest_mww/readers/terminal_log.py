@@ -1,0 +1,390 @@
+"""``logs/terminal_*.log`` → typed records with line numbers.
+
+Accepts both the guide's documented forms (box tables, ``Phase 1 • 500/30000 • … loss=…``
+progress lines, ``💾 Checkpoint:``) and what microwakeword_trainer v2.0.0 really writes
+(ASCII tables with wrapped titles, glued lines, panels; run-format.md §2). Tables printed
+after ``🏁 Training Complete`` are test data and are never mixed with validation data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..problems import Problem
+
+MAX_LOG_BYTES = 512 * 1024 * 1024
+
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_RICH_MARKUP = re.compile(r"\[/?[a-z ]*\]")
+_BAR = "|│┃"
+_ROW2 = re.compile(rf"^\s*[{_BAR}]\s*(.+?)\s*[{_BAR}]\s*(.+?)\s*[{_BAR}]")
+_ROW3 = re.compile(rf"^\s*[{_BAR}]\s*(.*?)\s*[{_BAR}]\s*(.+?)\s*[{_BAR}]\s*(.+?)\s*[{_BAR}]")
+_BORDER = re.compile(r"[\s|│┃+┌┐└┘├┤┬┴┼┏┓┗┛┡┩╇┳┻╭╮╰╯]*[-=─━][\s\-=─━|│┃+┌┐└┘├┤┬┴┼┏┓┗┛┡┩╇┳┻╭╮╰╯]*")
+_ROW_START = re.compile(rf"^\s*[{_BAR}]")
+
+_STARTED = re.compile(r"Training Log Started:\s*(\S+)")
+_ENDED = re.compile(r"Training Log Ended:\s*(\S+)")
+_VAL_TITLE = re.compile(r"Validation Results\s*[—–-]+\s*Step\s*(?:(\d+)\s*/\s*(\d+))?\s*$")
+_STEP_OF = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_CONFUSION_TITLE = re.compile(r"Confusion Matrix\s*\(threshold=([0-9.]+)\)")
+_PROGRESS = re.compile(
+    r"Phase\s+(\d+)\s*•\s*(\d+)\s*/\s*(\d+)\s*•.*?loss=(\S+)(?:\s+acc=(\S+))?(?:\s+lr=(\S+))?"
+)
+_BEST = re.compile(r"✅\s*BEST MODEL\b\s*(.*)")
+_ARROW_PATH = re.compile(r"^\s*→\s*(\S.*?)\s*$")
+_CHECKPOINT = re.compile(r"💾\s*Checkpoint:\s*(.*?)\s*$")
+_FAH_FULL = re.compile(r"FAH calculation enabled with ([0-9.]+) hours of ambient audio")
+_FAH_SCALED = re.compile(
+    r"Validation FAH uses scaled duration:\s*([0-9.]+)h\s*\(full=([0-9.]+)h\s*×\s*val_split=([0-9.]+)\)"
+)
+_TOTAL_STEPS = re.compile(r"Total Steps\s+([\d,]+)")
+_PHASE = re.compile(r"Phase (\d+)\s+([\d,]+) steps @ LR ([0-9.eE+-]+)")
+_PANEL_ROW = re.compile(
+    rf"[{_BAR}]\s*(Total Time|Best FA/Hour|Best Recall|Best Weights)\s*[{_BAR}]\s*(.*?)\s*[{_BAR}]"
+)
+_STEP_IN_PATH = re.compile(r"step_(\d+)")
+_TROUBLE = re.compile(r"(❌\s*Error:.*|Traceback \(most recent call last\)|\bWARNING\b.*|⚠️\s*Warning:.*)")
+
+_TEST_SECTION_MARKS = ("🏁 Training Complete", "Running Comprehensive Test Evaluation",
+                       "Test Evaluation Results")
+
+
+@dataclass(frozen=True)
+class LogValue:
+    """One number read from a table or progress line."""
+
+    split: str  # "train" | "validation" | "test"
+    name: str  # as printed: "F1 Score", "f1_score", "loss"
+    value: float
+    step: int | None
+    line: int
+    table: str
+
+
+@dataclass(frozen=True)
+class BestModel:
+    line: int
+    step: int | None
+    reason: str
+    path: str | None
+
+
+@dataclass(frozen=True)
+class Confusion:
+    split: str
+    step: int | None
+    threshold: float
+    counts: dict  # tp, fn, fp, tn
+    line: int
+
+
+@dataclass
+class LogReport:
+    path: str
+    started: tuple[datetime, int] | None = None
+    ended: tuple[datetime, int] | None = None
+    completion_line: int | None = None
+    success_line: int | None = None
+    values: list[LogValue] = field(default_factory=list)
+    best_models: list[BestModel] = field(default_factory=list)
+    checkpoints: list[tuple[int, str]] = field(default_factory=list)
+    confusions: list[Confusion] = field(default_factory=list)
+    panel: dict[str, tuple[str, int]] = field(default_factory=dict)
+    ambient_hours: tuple[float, int] | None = None
+    validation_hours: tuple[float, int] | None = None
+    total_steps: tuple[int, int] | None = None
+    phases: list[tuple[int, int, float, int]] = field(default_factory=list)
+    validation_tables: int = 0
+    test_section_line: int | None = None
+    trouble: list[tuple[int, str]] = field(default_factory=list)
+    lines: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started and self.ended:
+            return (self.ended[0] - self.started[0]).total_seconds()
+        return None
+
+    @property
+    def state(self) -> str:
+        """finished | crashed | killed, following run-format.md §0.3."""
+        if self.completion_line is not None:
+            return "finished"
+        return "crashed" if self.ended else "killed"
+
+
+def read_terminal_log(path: Path, display: str) -> LogReport:
+    report = LogReport(display)
+    try:
+        if path.stat().st_size > MAX_LOG_BYTES:
+            report.problems.append(_problem(display, "", f"is larger than {MAX_LOG_BYTES} bytes; "
+                                            "not read"))
+            return report
+        raw = path.read_bytes()
+    except OSError as exc:
+        report.problems.append(_problem(display, "", f"cannot be read: {exc.strerror or exc}"))
+        return report
+    _LogParser(report).feed(_decode(raw, report))
+    _finish(report)
+    return report
+
+
+def _decode(raw: bytes, report: LogReport) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        text = raw.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd")
+        report.problems.append(Problem(
+            report.path, f"line {line}",
+            f"is not valid UTF-8 (first bad byte at offset {exc.start}; {bad} characters "
+            "replaced); the rest of the log is read", severity="warning", source="log"))
+        return text
+
+
+class _LogParser:
+    def __init__(self, report: LogReport) -> None:
+        self.r = report
+        self.table: str | None = None  # current table kind
+        self.table_title = ""
+        self.step: int | None = None  # step of the current validation table
+        self.last_eval_step: int | None = None
+        self.pending_title = False
+        self.in_test = False
+        self.best_open: tuple[int, str] | None = None
+        self.confusion: dict | None = None
+        self.confusion_columns: list[str] = []
+
+    def feed(self, text: str) -> None:
+        number = 0
+        for number, physical in enumerate(text.split("\n"), start=1):
+            physical = _ANSI.sub("", physical)
+            # A carriage return redraws the line: every segment was shown once.
+            for segment in physical.split("\r"):
+                self.line(segment, number)
+        self.r.lines = number
+        self._close_best()
+        self._close_confusion()
+
+    def line(self, text: str, number: int) -> None:
+        stripped = text.strip()
+        if self.pending_title:
+            self.pending_title = False
+            match = _STEP_OF.match(stripped)
+            if match:
+                self._open_validation_table(int(match.group(1)), number)
+                return
+        if self.best_open is not None and self._continue_best(stripped, number):
+            return
+        if self.table is not None and _BORDER.fullmatch(text):
+            return
+        if self.table is not None and _ROW_START.match(text):
+            self._row(text, number)
+            return
+        self._close_confusion()
+        self.table = None
+        if stripped:
+            self._statement(text, stripped, number)
+
+    def _statement(self, text: str, stripped: str, number: int) -> None:
+        r = self.r
+        if any(mark in text for mark in _TEST_SECTION_MARKS) and not self.in_test:
+            self.in_test = True
+            r.test_section_line = number
+        if "🏁 Training Complete" in text and r.completion_line is None:
+            r.completion_line = number
+        if "Training completed successfully!" in text:
+            r.success_line = number
+        for pattern, attr in ((_STARTED, "started"), (_ENDED, "ended")):
+            match = pattern.search(text)
+            if match:
+                try:
+                    setattr(r, attr, (datetime.fromisoformat(match.group(1)), number))
+                except ValueError:
+                    r.problems.append(_problem(r.path, f"line {number}",
+                                               f"unreadable timestamp {match.group(1)!r}",
+                                               "warning"))
+        self._info(text, number)
+        match = _VAL_TITLE.search(stripped)
+        if match:
+            if match.group(1) is None:
+                self.pending_title = True
+            else:
+                self._open_validation_table(int(match.group(1)), number)
+            return
+        match = _CONFUSION_TITLE.search(text)
+        if match:
+            self._open_confusion(float(match.group(1)), number)
+            return
+        if stripped in ("Basic Metrics", "Advanced Metrics") and self.in_test:
+            self.table, self.table_title, self.step = "metrics", stripped, None
+            return
+        match = _BEST.search(text)
+        if match:
+            self._close_best()
+            self.best_open = (number, match.group(1).strip())
+            self.best_path: str | None = None
+            return
+        match = _CHECKPOINT.search(text)
+        if match:
+            r.checkpoints.append((number, match.group(1)))
+            return
+        match = _PROGRESS.search(text)
+        if match:
+            self._progress(match, number)
+        match = _PANEL_ROW.search(text)
+        if match:
+            r.panel[match.group(1)] = (match.group(2), number)
+        match = _TROUBLE.search(text)
+        if match and len(r.trouble) < 50:
+            r.trouble.append((number, stripped[:300]))
+
+    def _info(self, text: str, number: int) -> None:
+        r = self.r
+        match = _FAH_FULL.search(text)
+        if match:
+            r.ambient_hours = (float(match.group(1)), number)
+        match = _FAH_SCALED.search(text)
+        if match:
+            r.validation_hours = (float(match.group(1)), number)
+        match = _TOTAL_STEPS.search(text)
+        if match:
+            r.total_steps = (int(match.group(1).replace(",", "")), number)
+        for match in _PHASE.finditer(text):
+            r.phases.append((int(match.group(1)), int(match.group(2).replace(",", "")),
+                             float(match.group(3)), number))
+
+    def _open_validation_table(self, step: int, number: int) -> None:
+        self.table, self.step = "metrics", step
+        self.table_title = f"Validation Results — Step {step}"
+        if not self.in_test:
+            self.r.validation_tables += 1
+            self.last_eval_step = step
+
+    def _open_confusion(self, threshold: float, number: int) -> None:
+        self._close_confusion()
+        self.table, self.table_title = "confusion", f"Confusion Matrix (threshold={threshold})"
+        self.confusion = {"threshold": threshold, "line": number, "counts": {}}
+        self.confusion_columns = []
+
+    def _row(self, text: str, number: int) -> None:
+        text = _RICH_MARKUP.sub("", text)
+        if self.table == "confusion":
+            self._confusion_row(text)
+            return
+        match = _ROW2.match(text)
+        if not match:
+            self.r.problems.append(_problem(self.r.path, f"line {number}",
+                                            f"table row is cut off: {text.strip()[:80]!r}",
+                                            "warning"))
+            return
+        name, cell = match.group(1), match.group(2)
+        if name in ("Metric", "Class", "Category"):
+            return
+        value = parse_number(cell)
+        if value is None:
+            return
+        split = "test" if self.in_test else "validation"
+        self.r.values.append(LogValue(split, name, value, self.step, number, self.table_title))
+
+    def _confusion_row(self, text: str) -> None:
+        match = _ROW3.match(text)
+        if not match or self.confusion is None:
+            return
+        label, first, second = (g.strip() for g in match.groups())
+        if not label:
+            self.confusion_columns = [first.lower(), second.lower()]
+            return
+        actual = label.lower()
+        if "actual" not in actual:
+            return
+        columns = self.confusion_columns or ["predicted positive", "predicted negative"]
+        for column, cell in zip(columns, (first, second)):
+            value = parse_number(cell)
+            if value is None:
+                continue
+            predicted_positive = "positive" in column
+            actual_positive = "positive" in actual
+            key = {(True, True): "tp", (True, False): "fn", (False, True): "fp",
+                   (False, False): "tn"}[(actual_positive, predicted_positive)]
+            self.confusion["counts"][key] = int(value)
+
+    def _close_confusion(self) -> None:
+        if self.confusion and len(self.confusion["counts"]) == 4:
+            split = "test" if self.in_test else "validation"
+            step = self.step if self.in_test else self.last_eval_step
+            self.r.confusions.append(Confusion(split, step, self.confusion["threshold"],
+                                               self.confusion["counts"], self.confusion["line"]))
+        self.confusion = None
+
+    def _continue_best(self, stripped: str, number: int) -> bool:
+        """Lines after ``✅ BEST MODEL``: wrapped reason, then ``→ path``."""
+        line, reason = self.best_open
+        match = _ARROW_PATH.match(stripped)
+        if match:
+            self.best_path = match.group(1)
+            self._close_best()
+            return True
+        if stripped and number - line <= 2 and not _BEST.search(stripped) \
+                and not _ROW_START.match(stripped) and not _VAL_TITLE.search(stripped):
+            self.best_open = (line, f"{reason} {stripped}")
+            return True
+        self._close_best()
+        return False
+
+    def _close_best(self) -> None:
+        if self.best_open is None:
+            return
+        line, reason = self.best_open
+        path = getattr(self, "best_path", None)
+        step = self.last_eval_step
+        found = _STEP_IN_PATH.search(path or "")
+        if found:
+            step = int(found.group(1))
+        self.r.best_models.append(BestModel(line, step, reason, path))
+        self.best_open, self.best_path = None, None
+
+    def _progress(self, match: re.Match, number: int) -> None:
+        step = int(match.group(2))
+        for name, cell in (("loss", match.group(4)), ("accuracy", match.group(5)),
+                           ("learning_rate", match.group(6))):
+            value = parse_number(cell) if cell else None
+            if value is not None:
+                self.r.values.append(LogValue("train", name, value, step, number, "progress"))
+
+
+def _finish(report: LogReport) -> None:
+    if report.validation_tables == 0 and (report.total_steps or report.completion_line):
+        report.notes.append(
+            "the log holds no validation tables: it was captured from a terminal, where the "
+            "trainer's progress bar hides them (run-format.md §0.1); validation metrics come "
+            "from TensorBoard only")
+    if report.started is None and report.lines:
+        report.problems.append(_problem(report.path, "line 1",
+                                        "has no 'Training Log Started:' marker", "warning"))
+    if report.ended is None and report.lines:
+        report.notes.append("no 'Training Log Ended:' marker: the process was killed "
+                            "(SIGKILL/OOM) before the logger closed")
+
+
+def parse_number(cell: str | None) -> float | None:
+    """A table cell as a float: ``1,000``, ``0.97``, ``inf``, ``-inf``, ``nan``; else None."""
+    if cell is None:
+        return None
+    text = cell.strip().replace(",", "")
+    if not text or len(text) > 40:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _problem(file: str, place: str, message: str, severity="error") -> Problem:
+    return Problem(file, place, message, severity=severity, source="log")

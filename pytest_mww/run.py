@@ -1,0 +1,326 @@
+"""The run model: one object per training run, with named metric series per split.
+
+Built from every reader. Where TensorBoard and the log both hold a value for the same
+(split, metric, step), TensorBoard's exact float wins; for the test split
+``test_report.json`` wins over the log's rounded tables. Nothing is sampled.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import metrics
+from .layout import LOOKED_FOR, Layout, find_layout
+from .problems import Problem
+from .readers.events import EventFile, read_event_file
+from .readers.jsonfiles import JsonFile, read_json
+from .readers.terminal_log import LogReport, read_terminal_log
+
+_PRIORITY = {"tb": 0, "report": 1, "log": 2}
+_CHECKPOINT_AT = re.compile(r"Checkpoint at step (\d+)")
+_REASON = re.compile(r"Reason:\s*(.*)")
+
+
+@dataclass(frozen=True)
+class Point:
+    step: int | None
+    value: float
+    origin: str  # "tb" | "report" | "log"
+    file: str
+    place: str  # "tag val/f1_score, record 431" | "line 136" | "advanced_metrics.fah"
+
+    def where(self) -> str:
+        return f"{self.file} ({self.place})"
+
+
+@dataclass
+class Series:
+    split: str
+    metric: str
+    points: list[Point] = field(default_factory=list)
+    raw_names: set[str] = field(default_factory=set)
+    # Values that another source also holds at the same step (it lost to a better one).
+    shadowed: list[Point] = field(default_factory=list)
+
+    @property
+    def origins(self) -> set[str]:
+        return {p.origin for p in self.points}
+
+
+@dataclass
+class Hours:
+    hours: float
+    source: str
+
+
+@dataclass
+class RunModel:
+    name: str
+    root: Path
+    layout: Layout
+    series: dict[tuple[str, str], Series] = field(default_factory=dict)
+    raw: dict[str, Series] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    best_step: tuple[int, str] | None = None
+    ambient_hours: dict[str, Hours] = field(default_factory=dict)
+    log: LogReport | None = None
+    events: list[EventFile] = field(default_factory=list)
+    test_report: JsonFile | None = None
+    run_metadata: JsonFile | None = None
+    best_sidecar: JsonFile | None = None
+
+    @property
+    def recognised(self) -> bool:
+        return self.layout.recognised
+
+    @property
+    def tensorboard_damage(self) -> list[Problem]:
+        return [p for e in self.events for p in e.problems if p.severity == "error"]
+
+    def get(self, split: str, metric: str) -> Series | None:
+        return self.series.get((split, metric))
+
+    def lookup(self, name: str, default_split: str) -> Series | None:
+        """A series by canonical name (with split), shorthand, or raw ``tb:``/``log:`` name."""
+        if name in self.raw:
+            return self.raw[name]
+        split, metric = metrics.resolve(name, default_split)
+        return self.get(split, metric)
+
+    def available(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for split, metric in sorted(self.series):
+            out.setdefault(split, []).append(metric)
+        return out
+
+    def all_names(self) -> list[str]:
+        names = {metric for _, metric in self.series} | set(self.raw)
+        return sorted(names | set(metrics.SHORTHANDS))
+
+    def warnings(self) -> list[str]:
+        return [str(p) for p in self.problems] + self.notes
+
+
+def load_run(root: Path, name: str, timestamp: str | None = None) -> RunModel:
+    layout = find_layout(root, timestamp)
+    run = RunModel(name=name, root=root, layout=layout)
+    run.problems.extend(layout.problems)
+    if layout.ignored:
+        run.notes.append("ignored (another run in the same folder): " + "; ".join(layout.ignored))
+    if not layout.recognised:
+        return run
+    if layout.log is not None:
+        run.log = read_terminal_log(layout.log, layout.rel(layout.log))
+        run.problems.extend(run.log.problems)
+        run.notes.extend(f"{run.log.path}: {note}" for note in run.log.notes)
+    for path in layout.event_files:
+        event_file = read_event_file(path, layout.rel(path))
+        run.events.append(event_file)
+        run.problems.extend(event_file.problems)
+    if layout.test_report is not None:
+        run.test_report = _json(run, layout.test_report)
+        _check_report_belongs(run)
+    if layout.checkpoint_dir is not None:
+        run.run_metadata = _json(run, layout.checkpoint_dir / "run_metadata.json")
+        run.best_sidecar = _json(run, layout.checkpoint_dir / "best_weights.weights.metadata.json")
+    builder = _SeriesBuilder(run)
+    builder.add_events()
+    builder.add_report()
+    builder.add_log()
+    builder.finish()
+    _find_best_step(run)
+    _find_hours(run)
+    return run
+
+
+def _json(run: RunModel, path: Path) -> JsonFile | None:
+    if not path.is_file() or path.is_symlink():
+        return None
+    result = read_json(path, run.layout.rel(path))
+    if result.problem:
+        run.problems.append(result.problem)
+    return result
+
+
+def _check_report_belongs(run: RunModel) -> None:
+    """test_report.json is overwritten by each run: use it only if its time fits the log."""
+    report, log = run.test_report, run.log
+    if report is None or report.data is None or log is None or log.started is None:
+        return
+    stamp = _dig(report.data, "metadata", "timestamp")
+    try:
+        when = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        when = None
+    if when is None:
+        return
+    end = log.ended[0] if log.ended else None
+    if when < log.started[0] or (end is not None and when > end):
+        run.problems.append(Problem(report.path, "metadata.timestamp", (
+            f"was written at {stamp}, outside the judged run's log ({log.path}, "
+            f"{log.started[0].isoformat()} to {end.isoformat() if end else '?'}); "
+            "it belongs to another run and is not used"), severity="warning", source="json"))
+        run.test_report = None
+
+
+def _dig(data, *keys):
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+class _SeriesBuilder:
+    def __init__(self, run: RunModel) -> None:
+        self.run = run
+        # (split, metric) → {step key → Point}
+        self.table: dict[tuple[str, str], dict[object, Point]] = {}
+        self.shadowed: dict[tuple[str, str], list[Point]] = {}
+        self.raw: dict[str, dict[object, Point]] = {}
+        self.raw_of: dict[tuple[str, str], set[str]] = {}
+
+    def put(self, split: str, metric: str, raw_name: str, point: Point) -> None:
+        key = (split, metric)
+        slot = "final" if split == "test" else point.step
+        points = self.table.setdefault(key, {})
+        current = points.get(slot)
+        if current is None or _PRIORITY[point.origin] < _PRIORITY[current.origin]:
+            if current is not None:
+                self.shadowed.setdefault(key, []).append(current)
+            points[slot] = point
+        elif _PRIORITY[point.origin] > _PRIORITY[current.origin]:
+            self.shadowed.setdefault(key, []).append(point)
+        else:
+            points[slot] = point  # same source written twice: the last one wins
+        self.raw.setdefault(raw_name, {})[slot] = point
+        self.raw_of.setdefault(key, set()).add(raw_name)
+
+    def add_events(self) -> None:
+        duplicates: dict[tuple[str, int], list] = {}
+        for event_file in self.run.events:
+            folder_split = metrics.directory_split(Path(event_file.path).parent.name)
+            for p in event_file.scalars:
+                mapped = metrics.tag_to_metric(p.tag, folder_split)
+                point = Point(p.step, p.value, "tb", p.file, f"tag {p.tag}, record {p.record}")
+                seen = duplicates.setdefault((p.tag, p.step), [])
+                seen.append(point)
+                if mapped is None:
+                    self.raw.setdefault(f"tb:{p.tag}", {})[p.step] = point
+                    continue
+                self.put(mapped[0], mapped[1], f"tb:{p.tag}", point)
+        for (tag, step), points in duplicates.items():
+            values = {p.value for p in points if not math.isnan(p.value)}
+            if len(values) > 1:
+                self.run.problems.append(Problem(points[-1].file, f"tag {tag} @ step {step}", (
+                    f"written {len(points)} times with different values "
+                    f"({', '.join(repr(p.value) for p in points)}); the last is used"),
+                    severity="warning", source="tensorboard"))
+
+    def add_report(self) -> None:
+        report = self.run.test_report
+        if report is None or not isinstance(report.data, dict):
+            return
+        for section in ("basic_metrics", "advanced_metrics"):
+            values = report.data.get(section)
+            if not isinstance(values, dict):
+                continue
+            for key, value in values.items():
+                number = _as_number(value)
+                if number is None:
+                    continue
+                metric = metrics.canonical(key)
+                point = Point(None, number, "report", report.path, f"{section}.{key}")
+                self.put("test", metric, f"report:{section}.{key}", point)
+
+    def add_log(self) -> None:
+        log = self.run.log
+        if log is None:
+            return
+        for v in log.values:
+            metric = metrics.canonical(v.name)
+            prefix = "log:test:" if v.split == "test" else "log:"
+            place = f"line {v.line}" + (f", {v.table}" if v.table != "progress" else "")
+            self.put(v.split, metric, f"{prefix}{v.name}",
+                     Point(v.step, v.value, "log", log.path, place))
+
+    def finish(self) -> None:
+        for key, points in self.table.items():
+            series = Series(key[0], key[1], _ordered(points), self.raw_of.get(key, set()),
+                            self.shadowed.get(key, []))
+            self.run.series[key] = series
+        for name, points in self.raw.items():
+            split, metric = self._raw_split(name)
+            self.run.raw[name] = Series(split, metric, _ordered(points), {name})
+
+    def _raw_split(self, name: str) -> tuple[str, str]:
+        for key, names in self.raw_of.items():
+            if name in names:
+                return key
+        return "train" if name.startswith("tb:train") else "validation", name
+
+
+def _ordered(points: dict[object, Point]) -> list[Point]:
+    return sorted(points.values(), key=lambda p: -1 if p.step is None else p.step)
+
+
+def _as_number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _find_best_step(run: RunModel) -> None:
+    """The step of the checkpoint the trainer saved as best (run-format.md §4)."""
+    candidates: list[tuple[int, str]] = []
+    for event_file in run.events:
+        best = None
+        for text in event_file.texts:
+            if text.tag != "checkpoints/summary":
+                continue
+            at, reason = _CHECKPOINT_AT.search(text.text), _REASON.search(text.text)
+            if at and reason and "improved" in reason.group(1) and "No " not in reason.group(1):
+                best = (int(at.group(1)), f"{text.file} (text checkpoints/summary, record "
+                                          f"{text.record}: {reason.group(1).strip()})")
+        if best:
+            candidates.append(best)
+    if run.log is not None:
+        with_step = [b for b in run.log.best_models if b.step is not None]
+        if with_step:
+            last = with_step[-1]
+            candidates.append((last.step, f"{run.log.path} (line {last.line}: BEST MODEL "
+                                          f"{last.reason})"))
+    sidecar = run.best_sidecar.data if run.best_sidecar else None
+    step = _dig(sidecar, "probability_cutoff_step")
+    if isinstance(step, int) and not isinstance(step, bool):
+        candidates.append((step, f"{run.best_sidecar.path} (probability_cutoff_step)"))
+    if not candidates:
+        return
+    run.best_step = candidates[0]
+    steps = {c[0] for c in candidates}
+    if len(steps) > 1:
+        run.notes.append("sources disagree on the best checkpoint's step: " + "; ".join(
+            f"{s} from {where}" for s, where in candidates) + f"; using {candidates[0][0]}")
+
+
+def _find_hours(run: RunModel) -> None:
+    """Hours of ambient audio behind each split's FA/h (run-format.md §6, §0.7)."""
+    log = run.log
+    if log is not None and log.validation_hours is not None:
+        hours, line = log.validation_hours
+        run.ambient_hours["validation"] = Hours(hours, f"{log.path}:{line} (scaled duration)")
+    report = run.test_report.data if run.test_report else None
+    total, split = _dig(report, "metadata", "ambient_duration_hours"), _dig(
+        report, "metadata", "test_split")
+    if _as_number(total) and _as_number(split):
+        run.ambient_hours["test"] = Hours(
+            total / split, f"{run.test_report.path} (metadata: ambient_duration_hours {total} "
+                           f"/ test_split {split})")
+
+
+__all__ = ["LOOKED_FOR", "Point", "Series", "RunModel", "load_run"]

@@ -135,7 +135,8 @@ def _aggregate(at: Aggregation, points: list[Point], run: RunModel, what: str) -
             if p.step == step:
                 return _Value(p.value, [p], _step_label(str(at.kind), p))
         steps = ", ".join(str(p.step) for p in points[-8:])
-        raise _Unjudged(f"{what} has no value at step {step} ({'best checkpoint, ' if at.kind == 'best' else ''}from {source})",
+        which = "best checkpoint, " if at.kind == "best" else ""
+        raise _Unjudged(f"{what} has no value at step {step} ({which}from {source})",
                         [f"steps present (last 8): {steps}"], skippable=True)
     last = points[-at.n:]
     value = sum(p.value for p in last) / len(last)

@@ -38,7 +38,8 @@ _ARROW_PATH = re.compile(r"^\s*→\s*(\S.*?)\s*$")
 _CHECKPOINT = re.compile(r"💾\s*Checkpoint:\s*(.*?)\s*$")
 _FAH_FULL = re.compile(r"FAH calculation enabled with ([0-9.]+) hours of ambient audio")
 _FAH_SCALED = re.compile(
-    r"Validation FAH uses scaled duration:\s*([0-9.]+)h\s*\(full=([0-9.]+)h\s*×\s*val_split=([0-9.]+)\)"
+    r"Validation FAH uses scaled duration:\s*([0-9.]+)h\s*"
+    r"\(full=([0-9.]+)h\s*×\s*val_split=([0-9.]+)\)"
 )
 _TOTAL_STEPS = re.compile(r"Total Steps\s+([\d,]+)")
 _PHASE = re.compile(r"Phase (\d+)\s+([\d,]+) steps @ LR ([0-9.eE+-]+)")
@@ -46,7 +47,8 @@ _PANEL_ROW = re.compile(
     rf"[{_BAR}]\s*(Total Time|Best FA/Hour|Best Recall|Best Weights)\s*[{_BAR}]\s*(.*?)\s*[{_BAR}]"
 )
 _STEP_IN_PATH = re.compile(r"step_(\d+)")
-_TROUBLE = re.compile(r"(❌\s*Error:.*|Traceback \(most recent call last\)|\bWARNING\b.*|⚠️\s*Warning:.*)")
+_TROUBLE = re.compile(
+    r"(❌\s*Error:.*|Traceback \(most recent call last\)|\bWARNING\b.*|⚠️\s*Warning:.*)")
 
 _TEST_SECTION_MARKS = ("🏁 Training Complete", "Running Comprehensive Test Evaluation",
                        "Test Evaluation Results")
@@ -305,7 +307,7 @@ class _LogParser:
         if "actual" not in actual:
             return
         columns = self.confusion_columns or ["predicted positive", "predicted negative"]
-        for column, cell in zip(columns, (first, second)):
+        for column, cell in zip(columns, (first, second), strict=False):
             value = parse_number(cell)
             if value is None:
                 continue

@@ -1,0 +1,371 @@
+"""pytest glue: options, collection of one test item per (run, criterion), the ``mww_run``
+fixture, JUnit properties and the terminal summary. The only module that imports pytest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .criteria import CriteriaError, CriteriaFile, Criterion, load_criteria
+from .judge import Verdict, judge
+from .layout import LOOKED_FOR
+from .report import VERDICT_MARKUP, Row, row_from_properties, table_lines
+from .run import RunModel, load_run
+
+PACKAGED_CRITERIA = Path(__file__).with_name("example_criteria.yaml")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    path: Path
+    id: str
+
+
+@dataclass
+class GateState:
+    runs: list[RunSpec]
+    criteria_path: Path
+    criteria_display: str
+    timestamp: str | None
+    models: dict[Path, RunModel] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+
+    def load(self, spec: RunSpec) -> RunModel:
+        if spec.path not in self.models:
+            self.models[spec.path] = load_run(spec.path, spec.id, self.timestamp)
+        return self.models[spec.path]
+
+
+_STATE = pytest.StashKey[GateState]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mww", "microWakeWord training-run gate (pytest-mww)")
+    group.addoption("--mww-run", action="append", default=[], metavar="PATH",
+                    help="training run folder to judge; repeat for several runs")
+    group.addoption("--mww-criteria", metavar="FILE", default=None,
+                    help="criteria YAML (default: ini mww_criteria, else the packaged "
+                         "example_criteria.yaml)")
+    group.addoption("--mww-timestamp", metavar="YYYYMMDD_HHMMSS", default=None,
+                    help="in a folder holding several runs, judge the one whose log and "
+                         "TensorBoard folder are nearest this timestamp (default: newest)")
+    parser.addini("mww_criteria", "criteria YAML for pytest-mww, relative to the ini file",
+                  type="string", default="")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    paths = config.getoption("mww_run") or []
+    specs = _run_specs(paths)
+    _keep_config_out_of_runs(config, specs)
+    criteria_path = _criteria_path(config)
+    timestamp = config.getoption("mww_timestamp")
+    if timestamp and not _valid_timestamp(timestamp):
+        raise pytest.UsageError(f"--mww-timestamp {timestamp!r}: expected YYYYMMDD_HHMMSS")
+    config.stash[_STATE] = GateState(specs, criteria_path, _display(criteria_path),
+                                     timestamp)
+
+
+def _keep_config_out_of_runs(config: pytest.Config, specs: list[RunSpec]) -> None:
+    """A run folder is untrusted: pytest must not take its config or root from there.
+
+    pytest looks for its ini file and rootdir from every path-like command-line word
+    before plugins are loaded, so ``--mww-run ./run`` (two words) makes it search the run
+    folder. ``--mww-run=./run`` (one word) avoids that; this guard catches the rest.
+    """
+    def inside(path: Path | None) -> RunSpec | None:
+        for spec in specs:
+            if path is not None and (path == spec.path or spec.path in path.parents):
+                return spec
+        return None
+
+    spec = inside(config.inipath)
+    if spec is not None:
+        raise pytest.UsageError(
+            f"pytest took its configuration from {config.inipath}, inside the run folder "
+            f"{spec.path}; a run folder is untrusted and is never used as configuration. "
+            f"Write --mww-run={spec.path} (one word) or pass -c/--rootdir.")
+    if inside(config.rootpath) and not config.getoption("rootdir", None):
+        # No ini file anywhere: pytest fell back to the run folder as rootdir. Root the
+        # session where pytest was invoked instead, so that node ids stay short and
+        # .pytest_cache is not written into the run folder.
+        config._rootpath = config.invocation_params.dir
+
+
+def _valid_timestamp(text: str) -> bool:
+    digits = text.replace("_", "")
+    return digits.isdigit() and len(digits) == 14
+
+
+def _run_specs(paths: list[str]) -> list[RunSpec]:
+    resolved: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise pytest.UsageError(f"--mww-run {raw}: no such folder")
+        if not path.is_dir():
+            raise pytest.UsageError(f"--mww-run {raw}: not a folder (give the run folder "
+                                    "that holds logs/ and checkpoints/)")
+        path = path.resolve()
+        if path not in resolved:
+            resolved.append(path)
+    ids = _unique_ids(resolved)
+    return [RunSpec(path, run_id) for path, run_id in zip(resolved, ids, strict=True)]
+
+
+def _unique_ids(paths: list[Path]) -> list[str]:
+    """Folder names, with as many parent folders as it takes to tell runs apart."""
+    depth = 1
+    while True:
+        ids = ["/".join(p.parts[-depth:]).replace("::", "_") or "run" for p in paths]
+        if len(set(ids)) == len(ids) or depth > max((len(p.parts) for p in paths), default=1):
+            break
+        depth += 1
+    return [i.replace("/", "__") for i in ids]
+
+
+def _criteria_path(config: pytest.Config) -> Path:
+    option = config.getoption("mww_criteria")
+    if option:
+        path = Path(option)
+        if not path.is_file():
+            raise pytest.UsageError(f"--mww-criteria {option}: no such file")
+        return path.resolve()
+    ini = config.getini("mww_criteria")
+    if ini:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        path = (base / ini).resolve()
+        if not path.is_file():
+            raise pytest.UsageError(f"ini mww_criteria = {ini}: no such file ({path})")
+        return path
+    return PACKAGED_CRITERIA
+
+
+def _display(path: Path) -> str:
+    if path == PACKAGED_CRITERIA:
+        return "example_criteria.yaml (packaged)"
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _state(config: pytest.Config) -> GateState:
+    return config.stash[_STATE]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Never collect (and so never import) anything inside a run folder."""
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return None
+    for spec in state.runs:
+        if collection_path == spec.path or spec.path in collection_path.parents:
+            return True
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    state = _state(config)
+    if not state.runs:
+        return
+    gate = MwwGate.from_parent(session, name="mww", nodeid="mww", path=state.criteria_path)
+    items.extend(session.genitems(gate))
+
+
+class MwwGate(pytest.Collector):
+    """Reads the criteria file once; one child per run."""
+
+    def collect(self):
+        state = _state(self.config)
+        criteria = load_criteria(state.criteria_path, state.criteria_display)
+        for spec in state.runs:
+            yield RunCollector.from_parent(self, name=spec.id, spec=spec, criteria=criteria)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, CriteriaError):
+            return f"criteria file error: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, "mww"
+
+
+class RunCollector(pytest.Collector):
+    def __init__(self, *, spec: RunSpec, criteria: CriteriaFile, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.spec, self.criteria = spec, criteria
+
+    def collect(self):
+        state = _state(self.config)
+        try:
+            run = state.load(self.spec)
+        except Exception as exc:  # a reader bug must not hide the other runs
+            yield BrokenRunItem.from_parent(self, name="run", error=exc)
+            return
+        if not run.recognised:
+            yield BrokenRunItem.from_parent(self, name="run", error=None)
+            return
+        yield from (CriterionItem.from_parent(self, name=c.name, criterion=c)
+                    for c in self.criteria.criteria)
+
+    def reportinfo(self):
+        return self.spec.path, None, self.spec.id
+
+
+class _GateItem(pytest.Item):
+    """Common ground of the gate's items: verdict → outcome, properties and failure text."""
+
+    def model(self) -> RunModel:
+        return _state(self.config).load(self.parent.spec)
+
+    def conclude(self, verdict: Verdict, criterion_name: str) -> None:
+        spec = self.parent.spec
+        props = {"mww_run": spec.id, "mww_criterion": criterion_name, **verdict.properties,
+                 "verdict": verdict.outcome, "message": verdict.headline}
+        self.user_properties.extend(props.items())
+        if verdict.outcome == "failed":
+            raise VerdictFailure(verdict)
+        if verdict.outcome == "skipped":
+            pytest.skip(verdict.headline)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, VerdictFailure):
+            path, line, _ = self.reportinfo()
+            return VerdictRepr(excinfo.value.verdict, str(path), (line or 0) + 1)
+        return super().repr_failure(excinfo, style=style)
+
+
+class CriterionItem(_GateItem):
+    def __init__(self, *, criterion: Criterion, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.criterion = criterion
+
+    def runtest(self) -> None:
+        verdict = judge(self.criterion, self.model())
+        verdict.properties.setdefault("display", _display_value(verdict))
+        self.conclude(verdict, self.criterion.name)
+
+    def reportinfo(self):
+        return self.path, self.criterion.line - 1, f"{self.parent.spec.id}::{self.name}"
+
+
+class BrokenRunItem(_GateItem):
+    """Stands for a run that could not be judged at all, so that it still fails visibly."""
+
+    def __init__(self, *, error: Exception | None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        path = self.parent.spec.path
+        if self.error is None:
+            verdict = Verdict("failed", f"no microWakeWord run found in {path}",
+                              [f"looked for: {LOOKED_FOR}"])
+        else:
+            verdict = Verdict("failed", f"reading the run in {path} failed: "
+                                        f"{type(self.error).__name__}: {self.error}",
+                              ["this is a bug in pytest-mww; please report it with the run "
+                               "folder's listing"])
+        self.conclude(verdict, "run")
+
+    def reportinfo(self):
+        return self.parent.spec.path, None, f"{self.parent.spec.id}::run"
+
+
+def _display_value(verdict: Verdict) -> str:
+    headline = verdict.headline
+    if " = " in headline and verdict.properties.get("observed"):
+        return headline.split(" = ", 1)[1].split(" ")[0]
+    return "—"
+
+
+class VerdictFailure(Exception):
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.headline)
+        self.verdict = verdict
+
+
+@dataclass
+class _Crash:
+    path: str
+    lineno: int
+    message: str
+
+
+class VerdictRepr:
+    """A failure whose first line stands alone (JUnit message, short summary, annotation)."""
+
+    def __init__(self, verdict: Verdict, path: str, line: int) -> None:
+        self.text = verdict.text
+        self.reprcrash = _Crash(path, line, verdict.headline)
+
+    def toterminal(self, tw) -> None:
+        for index, line in enumerate(self.text.splitlines()):
+            tw.line(line, red=index == 0, bold=index == 0)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# --- fixture ---------------------------------------------------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "mww_run" not in metafunc.fixturenames:
+        return
+    state = _state(metafunc.config)
+    if state.runs:
+        metafunc.parametrize("mww_run", state.runs, ids=[s.id for s in state.runs],
+                             indirect=True)
+
+
+@pytest.fixture
+def mww_run(request: pytest.FixtureRequest) -> RunModel:
+    """The run model of each ``--mww-run`` folder, for checks written in Python."""
+    spec = getattr(request, "param", None)
+    if spec is None:
+        pytest.skip("no --mww-run given: the mww_run fixture has no run to hand over")
+    run = _state(request.config).load(spec)
+    if not run.recognised:
+        pytest.fail(f"no microWakeWord run found in {spec.path} (looked for: {LOOKED_FOR})",
+                    pytrace=False)
+    return run
+
+
+# --- terminal summary -------------------------------------------------------------
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        row = row_from_properties(dict(report.user_properties), report.outcome)
+        if row is not None:
+            _ROWS.append(row)
+
+
+_ROWS: list[Row] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _ROWS.clear()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None or not _ROWS:
+        return
+    for spec in state.runs:
+        rows = [r for r in _ROWS if r.run == spec.id]
+        if not rows:
+            continue
+        terminalreporter.write_sep("=", f"mww gate: {spec.id}")
+        for text, verdict in table_lines(rows):
+            terminalreporter.write_line(text, **VERDICT_MARKUP.get(verdict, {"bold": True}))
+        model = state.models.get(spec.path)
+        for warning in (model.warnings() if model else [])[:10]:
+            terminalreporter.write_line(f"note: {warning}", yellow=True)

@@ -327,7 +327,7 @@ def _judge_trend(criterion: Criterion, run: RunModel) -> Verdict:
     verdict.properties.update(metric=f"{metric} ({series.split}) trend",
                               observed=repr(worsening), source=points[-1].where(),
                               step=_steps(points), points=str(len(points)),
-                              spread=repr(spread))
+                              spread=repr(spread), display=f"{worsening:+.4f}")
     return verdict
 
 

@@ -88,10 +88,12 @@ def _keep_config_out_of_runs(config: pytest.Config, specs: list[RunSpec]) -> Non
             f"pytest took its configuration from {config.inipath}, inside the run folder "
             f"{spec.path}; a run folder is untrusted and is never used as configuration. "
             f"Write --mww-run={spec.path} (one word) or pass -c/--rootdir.")
-    if inside(config.rootpath) and not config.getoption("rootdir", None):
-        # No ini file anywhere: pytest fell back to the run folder as rootdir. Root the
-        # session where pytest was invoked instead, so that node ids stay short and
-        # .pytest_cache is not written into the run folder.
+    derived_from_runs = any(config.rootpath == s.path or config.rootpath in s.path.parents
+                            for s in specs)
+    if config.inipath is None and derived_from_runs and not config.getoption("rootdir", None):
+        # No ini file anywhere: pytest fell back to the run folders (or their common
+        # parent) as rootdir. Root the session where pytest was invoked instead, so that
+        # node ids stay short and .pytest_cache is not written beside the runs.
         config._rootpath = config.invocation_params.dir
 
 

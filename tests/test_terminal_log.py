@@ -1,0 +1,136 @@
+from pytest_mww.readers.terminal_log import read_terminal_log
+from pytest_mww.sample_run import SampleRun, _best_step, _test_report, render_log
+
+# Lines as microwakeword_trainer v2.0.0 wrote them in a real run (run-format.md §2).
+REAL_TAIL = """\
+Training Log Started: 2026-12-04T19:50:01.146163
+================================================================================
+
+[TerminalLogger] Capturing output to: logs/terminal_20261204_195001.logℹ️  Reproducibility: random_seed=42
+ℹ️  FAH calculation enabled with 1.00 hours of ambient audio
+ℹ️  Validation FAH uses scaled duration: 0.10h (full=1.00h × val_split=0.1)
+│   Total Steps               2,625                                                                    │
+⠋ Phase 1 ━━━━━━━━━━   0% • 0:00:00 • --:--:-- •  ───── Phase 2/3 — LR: 0.000200 | Weights: pos=60.0 neg=1.0 ─────
+╭──────────────────── 🏁 Training Complete ────────────────────╮
+│ +----------------------------------------------------------+ │
+│ |  Total Time    |  0h 3m 22s                              | │
+│ |  Best FA/Hour  |  0.00                                   | │
+╰──────────────────────────────────────────────────────────────╯
+      Advanced Metrics      
++--------------------------+
+| Metric          | Value  |
+|-----------------+--------|
+| AUC-ROC         | 0.9324 |
+| FAH             | 1.4000 |
+| False Positives | 14     |
++--------------------------+
+📊 Validation Results — Step
+         2625/2625          
++--------------------------+
+| Metric          |  Value |
+|-----------------+--------|
+| F1 Score        | 0.7759 |
+| Ambient FA/Hour |   1.40 |
++--------------------------+
+              Confusion Matrix (threshold=0.97)              
++-----------------------------------------------------------+
+|                 | Predicted Positive | Predicted Negative |
+|-----------------+--------------------+--------------------|
+| Actual Positive |                 45 |                 12 |
+| Actual Negative |                 14 |                269 |
+|-----------------+--------------------+--------------------|
+| Total           |                    |                340 |
++-----------------------------------------------------------+
+ℹ️  Training completed successfully!
+
+================================================================================
+Training Log Ended: 2026-12-04T19:53:26.515598
+"""
+
+
+def read(tmp_path, text, raw: bytes | None = None):
+    path = tmp_path / "terminal_20261204_195001.log"
+    if raw is None:
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(raw)
+    return read_terminal_log(path, "logs/terminal.log")
+
+
+def test_real_tty_log_tables_after_completion_are_test_data(tmp_path):
+    log = read(tmp_path, REAL_TAIL)
+    assert log.state == "finished"
+    assert log.duration_seconds == 205.369435
+    assert log.ambient_hours == (1.0, 5) and log.validation_hours == (0.1, 6)
+    assert log.total_steps == (2625, 7)
+    assert all(v.split == "test" for v in log.values)
+    assert {(v.name, v.value, v.step) for v in log.values} >= {
+        ("FAH", 1.4, None), ("F1 Score", 0.7759, 2625), ("Ambient FA/Hour", 1.4, 2625),
+        ("False Positives", 14.0, None)}
+    assert log.confusions[0].counts == {"tp": 45, "fn": 12, "fp": 14, "tn": 269}
+    assert log.panel["Best FA/Hour"][0] == "0.00"
+    assert log.validation_tables == 0
+    assert any("captured from a terminal" in n for n in log.notes)
+    assert log.problems == []
+
+
+def test_non_tty_log_has_validation_tables_per_eval_and_best_model(tmp_path):
+    spec = SampleRun(steps=1000, eval_every=200, checkpoint_every=500)
+    best = _best_step(spec)
+    log = read(tmp_path, render_log(spec, best, _test_report(spec)))
+    val = [v for v in log.values if v.split == "validation"]
+    assert log.validation_tables == 5
+    assert sorted({v.step for v in val}) == [200, 400, 600, 800, 1000]
+    f1 = [v for v in val if v.name == "F1 Score"]
+    assert [v.step for v in f1] == [200, 400, 600, 800, 1000]
+    assert log.best_models[-1].step == best
+    assert log.best_models[-1].path == "./checkpoints/best_weights.weights.h5"
+    assert "PR-AUC improved" in log.best_models[-1].reason
+
+
+def test_guide_form_box_tables_progress_and_checkpoint_lines(tmp_path):
+    spec = SampleRun(steps=1000, eval_every=500, checkpoint_every=500, guide_form=True)
+    log = read(tmp_path, render_log(spec, 1000, _test_report(spec)))
+    train = [v for v in log.values if v.split == "train"]
+    assert {v.name for v in train} == {"loss", "accuracy", "learning_rate"}
+    assert [v.step for v in train if v.name == "loss"] == [500, 1000]
+    assert any(v.name == "F1 Score" and v.split == "validation" for v in log.values)
+    assert log.best_models[-1].step == 1000  # from best_fah_step_1000.ckpt
+    assert [text for _, text in log.checkpoints] == ["step_500.ckpt", "step_1000.ckpt"]
+
+
+def test_ansi_codes_carriage_returns_and_bad_bytes(tmp_path):
+    raw = (b"Training Log Started: 2026-12-04T19:50:01\n"
+           b"\x1b[32mPhase 1 \xe2\x80\xa2 100/1000 \xe2\x80\xa2 1% \xe2\x80\xa2 0:00 \xe2\x80\xa2"
+           b" 0:10 \xe2\x80\xa2 loss=0.5000 acc=0.8 lr=0.001\x1b[0m\r"
+           b"Phase 1 \xe2\x80\xa2 200/1000 \xe2\x80\xa2 2% \xe2\x80\xa2 0:00 \xe2\x80\xa2 0:10 "
+           b"\xe2\x80\xa2 loss=0.4000 acc=0.85 lr=0.001\n"
+           b"junk \xff\xfe here\n")
+    log = read(tmp_path, "", raw)
+    losses = [(v.step, v.value) for v in log.values if v.name == "loss"]
+    assert losses == [(100, 0.5), (200, 0.4)]
+    assert any("not valid UTF-8" in p.message and p.place == "line 3" for p in log.problems)
+    assert log.state == "killed"
+
+
+def test_crash_keeps_end_marker_but_is_not_finished(tmp_path):
+    log = read(tmp_path, "Training Log Started: 2026-12-04T19:50:01\n"
+                         "❌ Error: something broke\n"
+                         "Training Log Ended: 2026-12-04T19:51:01\n")
+    assert log.state == "crashed"
+    assert log.trouble and "something broke" in log.trouble[0][1]
+
+
+def test_table_cut_mid_row_is_reported(tmp_path):
+    log = read(tmp_path, "📊 Validation Results — Step 200/1000\n+----+\n| Metric | Value |\n"
+                         "| Accuracy  |   0.9")
+    assert any("cut off" in p.message for p in log.problems)
+    assert not [v for v in log.values if v.name == "Accuracy"]
+
+
+def test_nan_and_inf_cells(tmp_path):
+    log = read(tmp_path, "📊 Validation Results — Step 200/1000\n"
+                         "| F1 Score | nan |\n| Ambient FA/Hour | inf |\n")
+    values = {v.name: v.value for v in log.values}
+    assert values["F1 Score"] != values["F1 Score"]
+    assert values["Ambient FA/Hour"] == float("inf")

@@ -234,7 +234,8 @@ class _GateItem(pytest.Item):
         if verdict.outcome == "failed":
             raise VerdictFailure(verdict)
         if verdict.outcome == "skipped":
-            pytest.skip(verdict.headline)
+            # Report the skip at the criterion's line in the YAML, not inside the plugin.
+            raise pytest.skip.Exception(verdict.headline, _use_item_location=True)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, VerdictFailure):

@@ -3,9 +3,10 @@ import math
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-from conftest import event_file
 from pytest_mww.readers.events import read_event_file
 from pytest_mww.sample_run import _scalar, _text
+
+from conftest import event_file
 
 
 def write(tmp_path, events):

@@ -1,0 +1,67 @@
+"""The readers and the gate against real bytes: a microwakeword_trainer v2.0.0 run.
+
+tests/data/run-c holds the event file, terminal log and JSON files of a real run (2,625
+steps, captured from a terminal, so its log lost the validation tables), unmodified.
+"""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from tensorboard.backend.event_processing import event_accumulator
+from tensorboard.util import tensor_util
+
+from pytest_mww.run import load_run
+
+from conftest import REPO
+
+RUN_C = REPO / "tests" / "data" / "run-c"
+
+
+@pytest.fixture(scope="module")
+def run_c():
+    return load_run(RUN_C, "run-c")
+
+
+def test_every_point_equals_tensorboards_keep_all_reader(run_c):
+    accumulator = event_accumulator.EventAccumulator(
+        str(next(RUN_C.glob("logs/run_*"))), size_guidance={event_accumulator.TENSORS: 0})
+    accumulator.Reload()
+    compared = 0
+    for tag in accumulator.Tags()["tensors"]:
+        reference = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto)))
+                     for e in accumulator.Tensors(tag) if e.tensor_proto.dtype == 1]
+        if not reference:
+            continue
+        ours = [(p.step, p.value) for p in run_c.raw[f"tb:{tag}"].points]
+        assert ours == reference, tag
+        compared += len(ours)
+    assert compared == 497  # every scalar record of the file
+
+
+def test_values_and_provenance_of_the_real_run(run_c):
+    assert run_c.log.state == "finished"
+    assert run_c.best_step[0] == 750
+    assert run_c.ambient_hours["validation"].hours == 0.1
+    assert run_c.ambient_hours["test"].hours == 10.0
+    val_fah = run_c.get("validation", "ambient_fa_per_hour")
+    assert [p.value for p in val_fah.points][:3] == [0.0, 90.0, 0.0]
+    assert run_c.get("test", "ambient_fa_per_hour").points[0].value == 1.4
+    assert run_c.get("test", "false_positives").points[0].value == 14
+    assert not run_c.problems
+
+
+def test_gate_on_the_real_run(pytester):
+    xml = pytester.path / "gate.xml"
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--mww-run={RUN_C}",
+                                f"--junitxml={xml}", "-o", "junit_family=xunit1")
+    result.assert_outcomes(passed=4, failed=7, skipped=1)
+    cases = {c.get("name"): {p.get("name"): p.get("value") for p in c.iter("property")}
+             for c in ET.parse(xml).getroot().iter("testcase")}
+    assert cases["test_fa_per_hour"]["observed"] == "1.4"
+    assert cases["test_fa_per_hour"]["events"] == "14.0"
+    assert cases["test_f1"]["observed"] == "0.7758620689655172"
+    assert cases["f1"]["observed"] == "0.0" and cases["f1"]["step"] == "2600"
+    assert cases["fa_per_hour"]["resolution"] == "10"
+    assert cases["fa_per_hour_at_best"]["step"] == "750"
+    assert float(cases["overfitting_gap"]["observed"]) == pytest.approx(1.0 - 0.9373573064804077)
+    result.stdout.fnmatch_lines(["fa_per_hour *0.00*< 0.5*PASSED*0.0 events / 0.1 h"])

@@ -250,7 +250,13 @@ class CriterionItem(_GateItem):
         self.criterion = criterion
 
     def runtest(self) -> None:
-        verdict = judge(self.criterion, self.model())
+        try:
+            verdict = judge(self.criterion, self.model())
+        except Exception as exc:  # never a traceback, never a pass
+            verdict = Verdict("failed", f"{self.criterion.name} not judged: internal error "
+                                        f"{type(exc).__name__}: {exc}",
+                              ["this is a bug in pytest-mww; please report it with the run "
+                               "folder's listing and the criteria file"])
         verdict.properties.setdefault("display", _display_value(verdict))
         self.conclude(verdict, self.criterion.name)
 

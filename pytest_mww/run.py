@@ -118,6 +118,7 @@ def load_run(root: Path, name: str, timestamp: str | None = None) -> RunModel:
         run.log = read_terminal_log(layout.log, layout.rel(layout.log))
         run.problems.extend(run.log.problems)
         run.notes.extend(f"{run.log.path}: {note}" for note in run.log.notes)
+        run.notes.extend(_state_notes(run.log))
     for path in layout.event_files:
         event_file = read_event_file(path, layout.rel(path))
         run.events.append(event_file)
@@ -136,6 +137,18 @@ def load_run(root: Path, name: str, timestamp: str | None = None) -> RunModel:
     _find_best_step(run)
     _find_hours(run)
     return run
+
+
+def _state_notes(log: LogReport) -> list[str]:
+    """Whether training finished (run-format.md §0.3), and the errors it printed."""
+    notes = []
+    if log.state == "crashed":
+        notes.append(f"{log.path}: training did not finish: the log ends (line "
+                     f"{log.ended[1]}) without the '🏁 Training Complete' panel, so the run "
+                     "crashed; the traceback is not in the log")
+    for line, text in log.trouble[:3]:
+        notes.append(f"{log.path}:{line}: {text}")
+    return notes
 
 
 def _json(run: RunModel, path: Path) -> JsonFile | None:

@@ -215,3 +215,14 @@ def test_criteria_from_ini(pytester, make_run):
     result = gate(pytester, f"--mww-run={run}", "-v")
     result.stdout.fnmatch_lines(["*mww::good::only_f1 PASSED*"])
     result.assert_outcomes(passed=1)
+
+
+def test_internal_error_is_a_failure_not_a_traceback(pytester, make_run):
+    run = make_run("good")
+    pytester.makeconftest("import pytest_mww.plugin as p\n"
+                          "def boom(*args):\n    raise ZeroDivisionError('boom')\n"
+                          "p.judge = boom\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--mww-run={run}")
+    result.assert_outcomes(failed=12)
+    result.stdout.fnmatch_lines(["*not judged: internal error ZeroDivisionError: boom*"])
+    assert "Traceback" not in result.stdout.str()

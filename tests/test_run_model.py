@@ -106,3 +106,16 @@ def test_empty_folder_is_not_a_run(tmp_path):
 def _f32(x: float) -> float:
     import struct
     return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def test_crashed_run_is_said(make_run):
+    folder = make_run()
+    log = next(folder.glob("logs/terminal_*.log"))
+    text = log.read_text(encoding="utf-8")
+    cut = text.index("╭──────────────────── 🏁 Training Complete")
+    log.write_text(text[:cut] + "❌ Error: object of type 'NoneType' has no len()\n"
+                   + "Training Log Ended: 2026-12-04T19:51:00\n", encoding="utf-8")
+    run = load_run(folder, "r")
+    assert run.log.state == "crashed"
+    notes = " ".join(run.notes)
+    assert "training did not finish" in notes and "NoneType" in notes

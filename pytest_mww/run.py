@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import metrics
-from .layout import LOOKED_FOR, Layout, find_layout
+from .layout import Layout, find_layout
 from .problems import Problem
 from .readers.events import EventFile, read_event_file
 from .readers.jsonfiles import JsonFile, read_json
@@ -335,5 +335,3 @@ def _find_hours(run: RunModel) -> None:
             total / split, f"{run.test_report.path} (metadata: ambient_duration_hours {total} "
                            f"/ test_split {split})")
 
-
-__all__ = ["LOOKED_FOR", "Point", "Series", "RunModel", "load_run"]

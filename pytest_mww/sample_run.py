@@ -187,7 +187,7 @@ def _test_report(spec: SampleRun) -> dict:
                               "threshold": 0.97, "recall": 0.0}],
         "confusion_matrix": {"tp": 540, "fp": fp, "tn": 2500, "fn": 20},
         "metadata": {"test_samples": 3060,
-                     "timestamp": f"{_iso(spec.timestamp)}.500000".replace("T", "T"),
+                     "timestamp": f"{_iso(spec.timestamp)}.500000",
                      "test_split": spec.test_split,
                      "ambient_duration_hours": spec.ambient_hours},
     }

@@ -160,6 +160,7 @@ class _LogParser:
         self.pending_title = False
         self.in_test = False
         self.best_open: tuple[int, str] | None = None
+        self.best_path: str | None = None
         self.confusion: dict | None = None
         self.confusion_columns: list[str] = []
 
@@ -231,7 +232,6 @@ class _LogParser:
         if match:
             self._close_best()
             self.best_open = (number, match.group(1).strip())
-            self.best_path: str | None = None
             return
         match = _CHECKPOINT.search(text)
         if match:
@@ -344,7 +344,7 @@ class _LogParser:
         if self.best_open is None:
             return
         line, reason = self.best_open
-        path = getattr(self, "best_path", None)
+        path = self.best_path
         step = self.last_eval_step
         found = _STEP_IN_PATH.search(path or "")
         if found:

@@ -77,3 +77,29 @@ def test_empty_file_is_a_warning(tmp_path):
     path.write_bytes(b"")
     result = read_event_file(path, "empty")
     assert not result.damaged and "empty" in result.problems[0].message
+
+
+def test_histograms_legacy_and_tf2(tmp_path):
+    import struct
+
+    from tensorboard.compat.proto import (
+        summary_pb2,
+        tensor_pb2,
+        tensor_shape_pb2,
+        types_pb2,
+    )
+
+    legacy = summary_pb2.Summary.Value(
+        tag="dense/kernel", histo=summary_pb2.HistogramProto(min=-0.5, max=0.7, num=10))
+    shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(
+        size=2), tensor_shape_pb2.TensorShapeProto.Dim(size=3)])
+    tf2 = summary_pb2.Summary.Value(
+        tag="conv/kernel",
+        tensor=tensor_pb2.TensorProto(dtype=types_pb2.DT_DOUBLE, tensor_shape=shape,
+                                      tensor_content=struct.pack("<6d", -1, 0, 3, 0, 2, 5)),
+        metadata=summary_pb2.SummaryMetadata(
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="histograms")))
+    path = write(tmp_path, [(5, [legacy, tf2])])
+    result = read_event_file(path, "e")
+    got = {(h.tag, h.low, h.high, h.count) for h in result.histograms}
+    assert got == {("dense/kernel", -0.5, 0.7, 10.0), ("conv/kernel", -1.0, 2.0, 8.0)}

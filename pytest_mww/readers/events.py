@@ -46,6 +46,19 @@ class TextPoint:
     record: int
 
 
+@dataclass(frozen=True)
+class HistogramPoint:
+    """The range of one histogram (weights, scores): enough to judge weight health."""
+
+    tag: str
+    step: int
+    low: float
+    high: float
+    count: float
+    file: str
+    record: int
+
+
 @dataclass
 class EventFile:
     """Everything read from one event file, and what was wrong with it."""
@@ -53,6 +66,7 @@ class EventFile:
     path: str
     scalars: list[ScalarPoint] = field(default_factory=list)
     texts: list[TextPoint] = field(default_factory=list)
+    histograms: list[HistogramPoint] = field(default_factory=list)
     records: int = 0
     other_values: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -120,6 +134,10 @@ def _collect(event: event_pb2.Event, index: int, out: EventFile) -> None:
                                            event.wall_time, out.path, index))
         elif kind == "tensor":
             _collect_tensor(value, event, index, out)
+        elif kind == "histo":
+            h = value.histo
+            out.histograms.append(HistogramPoint(value.tag, event.step, h.min, h.max, h.num,
+                                                 out.path, index))
         else:
             out.other_values += 1
 
@@ -134,12 +152,39 @@ def _collect_tensor(value, event: event_pb2.Event, index: int, out: EventFile) -
         else:
             out.other_values += 1
         return
+    if plugin == "histograms":
+        _collect_histogram_tensor(value, event, index, out)
+        return
     number = _scalar_number(tensor)
     if number is None or plugin not in ("scalars", ""):
         out.other_values += 1
         return
     out.scalars.append(ScalarPoint(value.tag, event.step, number, event.wall_time,
                                    out.path, index))
+
+
+def _collect_histogram_tensor(value, event, index: int, out: EventFile) -> None:
+    """TF2 histograms are k×3 tensors of (left edge, right edge, count)."""
+    tensor = value.tensor
+    dims = [d.size for d in tensor.tensor_shape.dim]
+    spec = _NUMERIC_CONTENT.get(tensor.dtype)
+    if spec is None or len(dims) != 2 or dims[1] != 3 or dims[0] == 0:
+        out.other_values += 1
+        return
+    fmt = spec[0]
+    size = struct.calcsize(fmt)
+    cells = dims[0] * 3
+    if tensor.tensor_content and len(tensor.tensor_content) == cells * size:
+        values = struct.unpack(f"<{cells}{fmt[1]}", tensor.tensor_content)
+    else:
+        values = tuple(getattr(tensor, spec[1]))
+        if len(values) != cells:
+            out.other_values += 1
+            return
+    counts = values[2::3]
+    out.histograms.append(HistogramPoint(value.tag, event.step, float(values[0]),
+                                         float(values[-2]), float(sum(counts)), out.path,
+                                         index))
 
 
 def _scalar_number(tensor) -> float | None:

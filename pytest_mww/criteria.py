@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -17,17 +17,32 @@ import yaml
 from .metrics import SPLITS
 
 MAX_CRITERIA_BYTES = 1024 * 1024
-CHECKS = ("threshold", "gap", "trend")
+CHECKS = ("threshold", "gap", "trend", "stagnation", "lr_schedule", "finished", "duration")
 BOUND_KEYS = ("min", "max", "gt", "lt")
 AGGREGATIONS = "final, best, min, max, step:N, last:N"
-_COMMON_KEYS = ("check", "metric", "split", "on_missing", "description", "remedy")
+SEVERITIES = ("fail", "warn")
+_COMMON_KEYS = ("check", "metric", "split", "on_missing", "severity", "description", "remedy")
 _KEYS = {
     "threshold": _COMMON_KEYS + ("at",) + BOUND_KEYS,
     "gap": _COMMON_KEYS + ("at",) + BOUND_KEYS,
     "trend": _COMMON_KEYS + ("window", "max_worsening", "max_spread"),
+    "stagnation": _COMMON_KEYS + ("window", "above", "min_change"),
+    "lr_schedule": _COMMON_KEYS + ("tolerance",),
+    "finished": ("check", "on_missing", "severity", "description", "remedy"),
+    "duration": ("check", "on_missing", "severity", "description", "remedy", "max_hours"),
 }
-_TOP_KEYS = ("version", "defaults", "criteria")
-_DEFAULT_KEYS = ("split", "on_missing", "at")
+# The metric a check judges when the criterion names none.
+_DEFAULT_METRIC = {"stagnation": "train_loss", "lr_schedule": "learning_rate"}
+_TOP_KEYS = ("version", "defaults", "criteria", "profiles", "checkpoints")
+_DEFAULT_KEYS = ("split", "on_missing", "at", "severity")
+PROFILE_LIMITS = ("max_cumtime", "max_tottime", "max_ncalls", "max_percall", "max_share",
+                  "max_total")
+_PROFILE_KEYS = ("files", "function", "combine", "on_missing", "severity", "description",
+                 "remedy") + PROFILE_LIMITS
+COMBINES = ("worst", "median", "each")
+CHECKPOINT_CHECKS = ("best_finite", "best_path", "best_step", "final_exists", "weight_health")
+_CHECKPOINT_KEYS = ("on_missing", "severity", "description", "remedy", "vanishing_below",
+                    "exploding_above", "identical")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -86,9 +101,21 @@ class Criterion:
     max_spread: float | None = None
     description: str = ""
     remedy: str = ""
+    severity: str = "fail"
+    options: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def threshold_text(self) -> str:
+        if self.check == "stagnation":
+            return (f"not above {self.options['above']:g} with change < "
+                    f"{self.options['min_change']:g} over {self.window} evals")
+        if self.check == "lr_schedule":
+            return "<= each phase's LR"
+        if self.check == "finished":
+            return "completion panel present"
+        if self.check == "duration":
+            limit = self.options.get("max_hours")
+            return f"finished in <= {limit:g} h" if limit is not None else "finished"
         if self.check == "trend":
             parts = []
             if self.max_worsening is not None:
@@ -100,9 +127,40 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class ProfileBudget:
+    name: str
+    files: tuple[str, ...]
+    function: str | None
+    combine: str
+    limits: tuple[tuple[str, float], ...]
+    on_missing: str
+    severity: str
+    file: str
+    line: int
+    remedy: str = ""
+
+    @property
+    def threshold_text(self) -> str:
+        return ", ".join(f"{key} <= {limit:g}" for key, limit in self.limits)
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    name: str
+    on_missing: str
+    severity: str
+    file: str
+    line: int
+    options: dict = field(default_factory=dict, compare=False, hash=False)
+    remedy: str = ""
+
+
+@dataclass(frozen=True)
 class CriteriaFile:
     path: str
     criteria: tuple[Criterion, ...]
+    profiles: tuple[ProfileBudget, ...] = ()
+    checkpoints: tuple[CheckpointCheck, ...] = ()
 
 
 def load_criteria(path: Path, display: str | None = None) -> CriteriaFile:
@@ -182,15 +240,21 @@ class _Parser:
         if not isinstance(defaults, dict):
             raise self.fail(("defaults",), "'defaults' must be a mapping")
         self.unknown_keys(defaults, _DEFAULT_KEYS, ("defaults",), "key in 'defaults'")
-        criteria = data.get("criteria")
-        if criteria is None:
+        sections = {key: data.get(key) for key in ("criteria", "profiles", "checkpoints")}
+        if all(value is None for value in sections.values()):
             raise self.fail((), "has no 'criteria:' section")
-        if not isinstance(criteria, dict) or not criteria:
-            raise self.fail(("criteria",), "'criteria' must be a non-empty mapping of name → "
-                                           "criterion")
-        parsed = tuple(self.criterion(str(name), body, defaults)
-                       for name, body in criteria.items())
-        return CriteriaFile(self.file, parsed)
+        for key, value in sections.items():
+            if value is not None and (not isinstance(value, dict) or not value):
+                raise self.fail((key,), f"'{key}' must be a non-empty mapping of name → "
+                                        "settings")
+        criteria = tuple(self.criterion(str(name), body, defaults)
+                         for name, body in (sections["criteria"] or {}).items())
+        profiles = tuple(self.profile(str(name), body, defaults)
+                         for name, body in (sections["profiles"] or {}).items())
+        checkpoints = tuple(self.checkpoint(str(name), body, defaults)
+                            for name, body in (sections["checkpoints"] or {}).items()
+                            if body is not False)
+        return CriteriaFile(self.file, criteria, profiles, checkpoints)
 
     def unknown_keys(self, mapping: dict, allowed: tuple, path: tuple, what: str) -> None:
         for key in mapping:
@@ -202,9 +266,7 @@ class _Parser:
 
     def criterion(self, name: str, body, defaults: dict) -> Criterion:
         path = ("criteria", name)
-        if not _NAME.match(name):
-            raise self.fail(path, f"criterion name {name!r} may hold only letters, digits, "
-                                  "'_', '-' and '.' (it becomes the test id)")
+        self.check_name(name, path)
         if not isinstance(body, dict):
             raise self.fail(path, f"criterion {name!r} must be a mapping, not {_kind(body)}")
         check = body.get("check", "threshold")
@@ -213,21 +275,24 @@ class _Parser:
                                                f"(expected {', '.join(CHECKS)})")
         self.unknown_keys(body, _KEYS[check], path, f"key in criterion {name!r}")
         get = lambda key, default=None: body.get(key, defaults.get(key, default))  # noqa: E731
-        metric_list = self.metric_names(name, body.get("metric"), path)
+        metric = body.get("metric", _DEFAULT_METRIC.get(check))
+        if check in ("finished", "duration"):
+            metric = metric or "run"
+        metric_list = self.metric_names(name, metric, path)
+        severity = self.severity(name, get("severity", "fail"), path)
         split = get("split", "validation")
         if split not in SPLITS:
             raise self.fail(path + ("split",), f"criterion {name!r}: unknown split {split!r} "
                                                f"(expected {', '.join(SPLITS)})")
-        on_missing = get("on_missing", "fail")
-        if on_missing not in ("fail", "skip"):
-            raise self.fail(path + ("on_missing",), f"criterion {name!r}: on_missing must be "
-                                                    f"fail or skip, not {on_missing!r}")
+        on_missing = self.on_missing(name, get("on_missing", "fail"), path)
         at = self.aggregation(name, get("at", "final"), path + ("at",))
         bounds = tuple(Bound(op, self.number(name, body[op], path + (op,)))
                        for op in BOUND_KEYS if op in body)
         extra = {}
         if check == "trend":
             extra = self.trend(name, body, path)
+        elif check in ("stagnation", "lr_schedule", "finished", "duration"):
+            extra = self.health(name, check, body, path)
         elif not bounds:
             raise self.fail(path, f"criterion {name!r} has no bound: give one of "
                                   f"{', '.join(BOUND_KEYS)}")
@@ -235,7 +300,111 @@ class _Parser:
                          bounds=bounds, on_missing=on_missing, file=self.file,
                          line=self.lines.line(*path) or 1,
                          description=str(body.get("description", "")),
-                         remedy=str(body.get("remedy", "")), **extra)
+                         remedy=str(body.get("remedy", "")), severity=severity, **extra)
+
+    def severity(self, name: str, value, path: tuple) -> str:
+        if value not in SEVERITIES:
+            raise self.fail(path + ("severity",), f"{name!r}: severity must be fail or warn, "
+                                                  f"not {value!r}")
+        return value
+
+    def on_missing(self, name: str, value, path: tuple) -> str:
+        if value not in ("fail", "skip"):
+            raise self.fail(path + ("on_missing",), f"{name!r}: on_missing must be fail or "
+                                                    f"skip, not {value!r}")
+        return value
+
+    def health(self, name: str, check: str, body: dict, path: tuple) -> dict:
+        """Options of the guide's training-health checks, with the guide's numbers."""
+        defaults = {"stagnation": {"above": 0.3, "min_change": 0.02},
+                    "lr_schedule": {"tolerance": 1e-3}, "finished": {},
+                    "duration": {}}[check]
+        options = dict(defaults)
+        for key in defaults:
+            if key in body:
+                options[key] = self.number(name, body[key], path + (key,))
+        if check == "duration":
+            if "max_hours" not in body:
+                raise self.fail(path, f"criterion {name!r}: a duration check needs max_hours")
+            options["max_hours"] = self.number(name, body["max_hours"], path + ("max_hours",))
+        extra: dict = {"options": options}
+        if check == "stagnation":
+            extra.update(self.trend(name, {"max_spread": 0, **body}, path))
+            extra.pop("max_spread", None)
+            extra.pop("max_worsening", None)
+        return extra
+
+    def profile(self, name: str, body, defaults: dict) -> ProfileBudget:
+        path = ("profiles", name)
+        self.check_name(name, path)
+        if not isinstance(body, dict):
+            raise self.fail(path, f"profile budget {name!r} must be a mapping")
+        self.unknown_keys(body, _PROFILE_KEYS, path, f"key in profile budget {name!r}")
+        files = body.get("files", "profiles/*.prof")
+        files = files if isinstance(files, list) else [files]
+        if not files or not all(isinstance(f, str) and f for f in files):
+            raise self.fail(path + ("files",), f"profile budget {name!r}: 'files' must be a "
+                                               "glob or a list of globs")
+        if any(".." in Path(f).parts or Path(f).is_absolute() for f in files):
+            raise self.fail(path + ("files",), f"profile budget {name!r}: 'files' must stay "
+                                               "inside the run folder (no '..', no absolute "
+                                               "paths)")
+        function = body.get("function")
+        if function is not None and not isinstance(function, str):
+            raise self.fail(path + ("function",), f"profile budget {name!r}: 'function' must "
+                                                  "be a pattern like '*trainer.py:*(train_step)'")
+        limits = tuple((key, self.number(name, body[key], path + (key,)))
+                       for key in PROFILE_LIMITS if key in body)
+        if not limits:
+            raise self.fail(path, f"profile budget {name!r} has no limit: give one of "
+                                  f"{', '.join(PROFILE_LIMITS)}")
+        if function is None and any(key != "max_total" for key, _ in limits):
+            raise self.fail(path, f"profile budget {name!r}: limits other than max_total "
+                                  "need a 'function' pattern")
+        combine = body.get("combine", "worst")
+        if combine not in COMBINES:
+            raise self.fail(path + ("combine",), f"profile budget {name!r}: unknown combine "
+                                                 f"{combine!r} (expected {', '.join(COMBINES)})")
+        return ProfileBudget(
+            name=name, files=tuple(files), function=function, combine=combine, limits=limits,
+            on_missing=self.on_missing(name, body.get("on_missing", defaults.get(
+                "on_missing", "fail")), path),
+            severity=self.severity(name, body.get("severity", "fail"), path),
+            file=self.file, line=self.lines.line(*path) or 1,
+            remedy=str(body.get("remedy", "")))
+
+    def checkpoint(self, name: str, body, defaults: dict) -> CheckpointCheck:
+        path = ("checkpoints", name)
+        if name not in CHECKPOINT_CHECKS:
+            hint = difflib.get_close_matches(name, CHECKPOINT_CHECKS, n=1)
+            guess = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise self.fail(path, f"unknown checkpoint check {name!r} (expected one of "
+                                  f"{', '.join(CHECKPOINT_CHECKS)}){guess}")
+        if body is True or body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise self.fail(path, f"checkpoint check {name!r} must be true, false or a mapping")
+        self.unknown_keys(body, _CHECKPOINT_KEYS, path, f"key in checkpoint check {name!r}")
+        options = {"vanishing_below": 1e-6, "exploding_above": 1000.0, "identical": True}
+        for key in ("vanishing_below", "exploding_above"):
+            if key in body:
+                options[key] = self.number(name, body[key], path + (key,))
+        if "identical" in body:
+            if not isinstance(body["identical"], bool):
+                raise self.fail(path + ("identical",), f"{name!r}: 'identical' must be true "
+                                                       "or false")
+            options["identical"] = body["identical"]
+        return CheckpointCheck(
+            name=name, options=options,
+            on_missing=self.on_missing(name, body.get("on_missing", "fail"), path),
+            severity=self.severity(name, body.get("severity", "fail"), path),
+            file=self.file, line=self.lines.line(*path) or 1,
+            remedy=str(body.get("remedy", "")))
+
+    def check_name(self, name: str, path: tuple) -> None:
+        if not _NAME.match(name):
+            raise self.fail(path, f"name {name!r} may hold only letters, digits, '_', '-' "
+                                  "and '.' (it becomes the test id)")
 
     def metric_names(self, name: str, value, path: tuple) -> tuple[str, ...]:
         names = value if isinstance(value, list) else [value]

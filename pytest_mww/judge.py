@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 from . import metrics
 from .criteria import Aggregation, Criterion
-from .remedies import GAP_REMEDY, TREND_REMEDY, remedy_for
+from .remedies import (
+    FA_WITH_GOOD_ACCURACY,
+    GAP_REMEDY,
+    STAGNATION_REMEDY,
+    TREND_REMEDY,
+    remedy_for,
+)
 from .run import Point, RunModel, Series
 
 
@@ -29,31 +35,44 @@ class Verdict:
         return "\n".join([self.headline, *self.details])
 
 
-class _Unjudged(Exception):
+class Unjudged(Exception):
     """The criterion cannot be judged; ``skippable`` when on_missing may turn it into a skip."""
 
     def __init__(self, headline: str, details: list[str], skippable: bool) -> None:
         super().__init__(headline)
         self.headline, self.details, self.skippable = headline, details, skippable
 
+    def verdict(self, on_missing: str) -> Verdict:
+        outcome = "skipped" if self.skippable and on_missing == "skip" else "failed"
+        return Verdict(outcome, self.headline, list(self.details))
+
 
 def judge(criterion: Criterion, run: RunModel) -> Verdict:
+    judges = {"gap": _judge_gap, "trend": _judge_trend, "stagnation": _judge_stagnation,
+              "lr_schedule": _judge_lr_schedule, "finished": _judge_finished,
+              "duration": _judge_finished, "threshold": _judge_threshold}
     try:
-        if criterion.check == "gap":
-            verdict = _judge_gap(criterion, run)
-        elif criterion.check == "trend":
-            verdict = _judge_trend(criterion, run)
-        else:
-            verdict = _judge_threshold(criterion, run)
-    except _Unjudged as exc:
-        outcome = "skipped" if exc.skippable and criterion.on_missing == "skip" else "failed"
-        verdict = Verdict(outcome, exc.headline, exc.details)
+        verdict = judges[criterion.check](criterion, run)
+        soften(verdict, criterion.severity)
+    except Unjudged as exc:
+        verdict = exc.verdict(criterion.on_missing)
     verdict.properties.setdefault("threshold", criterion.threshold_text)
     verdict.details.append(f"criterion: {criterion.file}:{criterion.line} ({criterion.name})")
+    about_run(verdict, run)
+    return verdict
+
+
+def soften(verdict: Verdict, severity: str) -> None:
+    """A judged failure of a ``severity: warn`` check is reported, not failed."""
+    if verdict.outcome == "failed" and severity == "warn":
+        verdict.outcome = "warned"
+        verdict.details.insert(0, "(severity: warn — reported, does not fail the build)")
+
+
+def about_run(verdict: Verdict, run: RunModel) -> None:
     if run.notes or run.problems:
         verdict.details.append("about this run:")
         verdict.details.extend(f"  - {w}" for w in run.warnings())
-    return verdict
 
 
 # --- finding series ---------------------------------------------------------------
@@ -74,7 +93,7 @@ def _refuse_damaged(criterion: Criterion, run: RunModel, split: str) -> None:
     damage = run.tensorboard_damage
     if not damage or split == "test":
         return
-    raise _Unjudged(
+    raise Unjudged(
         f"{criterion.name} not judged: TensorBoard data of {run.name} is damaged "
         f"({damage[0]})",
         ["the values of the train and validation splits come from TensorBoard, and a damaged "
@@ -83,7 +102,7 @@ def _refuse_damaged(criterion: Criterion, run: RunModel, split: str) -> None:
         skippable=False)
 
 
-def _missing(criterion: Criterion, run: RunModel, split: str) -> _Unjudged:
+def _missing(criterion: Criterion, run: RunModel, split: str) -> Unjudged:
     wanted = " or ".join(repr(m) for m in criterion.metrics)
     details = []
     if not run.series and not run.raw:
@@ -95,7 +114,7 @@ def _missing(criterion: Criterion, run: RunModel, split: str) -> _Unjudged:
         guesses += difflib.get_close_matches(name, run.all_names(), n=2, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(g) for g in dict.fromkeys(guesses))}?" \
         if guesses and not any(m in guesses for m in criterion.metrics) else ""
-    return _Unjudged(f"metric {wanted} ({split}) not found in run {run.name}{hint}",
+    return Unjudged(f"metric {wanted} ({split}) not found in run {run.name}{hint}",
                      ["the run contains:", *[f"  {d}" for d in details]], skippable=True)
 
 
@@ -111,7 +130,7 @@ class _Value:
 
 def _aggregate(at: Aggregation, points: list[Point], run: RunModel, what: str) -> _Value:
     if not points:
-        raise _Unjudged(f"{what} has no points", [], skippable=True)
+        raise Unjudged(f"{what} has no points", [], skippable=True)
     if at.kind == "final":
         p = points[-1]
         return _Value(p.value, [p], _step_label("final", p))
@@ -122,7 +141,7 @@ def _aggregate(at: Aggregation, points: list[Point], run: RunModel, what: str) -
     if at.kind == "step" or at.kind == "best":
         if at.kind == "best":
             if run.best_step is None:
-                raise _Unjudged(
+                raise Unjudged(
                     f"{what} at the best checkpoint cannot be judged: the run does not say "
                     "which step was saved as best",
                     ["looked for: TensorBoard text checkpoints/summary, 'BEST MODEL' lines in "
@@ -136,7 +155,7 @@ def _aggregate(at: Aggregation, points: list[Point], run: RunModel, what: str) -
                 return _Value(p.value, [p], _step_label(str(at.kind), p))
         steps = ", ".join(str(p.step) for p in points[-8:])
         which = "best checkpoint, " if at.kind == "best" else ""
-        raise _Unjudged(f"{what} has no value at step {step} ({which}from {source})",
+        raise Unjudged(f"{what} has no value at step {step} ({which}from {source})",
                         [f"steps present (last 8): {steps}"], skippable=True)
     last = points[-at.n:]
     value = sum(p.value for p in last) / len(last)
@@ -167,6 +186,7 @@ def _judge_threshold(criterion: Criterion, run: RunModel) -> Verdict:
     if len(criterion.metrics) > 1:
         verdict.details.append(f"judged {name!r}, the first of {list(criterion.metrics)} "
                                "that the run holds")
+    _diagnose_fah(verdict, run, series, got)
     _remedy(verdict, criterion, remedy_for(metric))
     verdict.properties.update(metric=f"{metric} ({split})", observed=repr(got.value),
                               source="; ".join(p.where() for p in got.points[-3:]),
@@ -225,6 +245,20 @@ def _resting_on(run: RunModel, series: Series, got: _Value, criterion: Criterion
     return lines
 
 
+def _diagnose_fah(verdict: Verdict, run: RunModel, series: Series, got: _Value) -> None:
+    """The guide's "validation looks good but FA/h is bad" case."""
+    if series.metric != "ambient_fa_per_hour" or verdict.outcome != "failed":
+        return
+    step = got.points[-1].step
+    for metric in ("accuracy", "recall"):
+        other = run.get(series.split, metric)
+        near = [p for p in other.points if p.step == step] if other else []
+        if near and near[-1].value >= 0.95:
+            verdict.details.append(f"{metric} at the same point is {near[-1].value:.4f}: "
+                                   + FA_WITH_GOOD_ACCURACY)
+            return
+
+
 def _remedy(verdict: Verdict, criterion: Criterion, default: str) -> None:
     text = criterion.remedy or default
     if text and verdict.outcome == "failed":
@@ -250,7 +284,7 @@ def _judge_gap(criterion: Criterion, run: RunModel) -> Verdict:
         pairs = [(train_at[p.step], p) for p in val.points if p.step in train_at]
         if pairs:
             return _gap_verdict(criterion, run, name, metric, pairs)
-    raise _Unjudged(
+    raise Unjudged(
         f"train/validation gap of {criterion.name} not judged: the run has no "
         f"{' or '.join(repr(m) for m in criterion.metrics)} on both splits at a common step",
         ["the run contains:", *[f"  {s}: {', '.join(m)}" for s, m in run.available().items()]],
@@ -290,7 +324,7 @@ def _judge_trend(criterion: Criterion, run: RunModel) -> Verdict:
     name, series = _find(criterion, run, min_points=2)
     points = [p for p in series.points if p.step is not None][-criterion.window:]
     if len(points) < 2:
-        raise _Unjudged(f"{series.metric} ({series.split}) has fewer than 2 evaluations with a "
+        raise Unjudged(f"{series.metric} ({series.split}) has fewer than 2 evaluations with a "
                         "step; no trend can be judged", [], skippable=True)
     metric = series.metric
     slope = _slope([(p.step, p.value) for p in points])
@@ -339,3 +373,117 @@ def _slope(xy: list[tuple[float, float]]) -> float:
     if var == 0:
         return 0.0
     return sum((x - mean_x) * (y - mean_y) for x, y in xy) / var
+
+
+# --- training health (the guide's common problems) -------------------------------
+
+
+def _judge_stagnation(criterion: Criterion, run: RunModel) -> Verdict:
+    """Loss stuck above the guide's normal band and barely moving (guide: 0.45→0.43→0.44)."""
+    _, series = _find(criterion, run, split="train", min_points=2)
+    points = [p for p in series.points if p.step is not None][-criterion.window:]
+    above, min_change = criterion.options["above"], criterion.options["min_change"]
+    values = [p.value for p in points]
+    change = max(values) - min(values)
+    subject = (f"{series.metric} ({series.split}) over the last {len(points)} evaluations "
+               f"(steps {points[0].step}–{points[-1].step})")
+    if any(math.isnan(v) for v in values):
+        verdict = Verdict("failed", f"{subject} holds NaN; NaN never passes")
+    elif min(values) > above and change < min_change:
+        verdict = Verdict("failed", f"{subject} is stagnant: it stayed above {above:g} "
+                                    f"(lowest {min(values):.4f}) and changed by only "
+                                    f"{change:.4f} < {min_change:g}")
+    else:
+        state = "below the band" if min(values) <= above else f"moving ({change:.4f})"
+        verdict = Verdict("passed", f"{subject} is not stagnant: {state}")
+    verdict.details.append("values: " + ", ".join(f"{p.step}: {p.value:.4f}" for p in points))
+    verdict.details.append(f"from {', '.join(sorted(series.raw_names))} in {points[-1].file}")
+    _remedy(verdict, criterion, STAGNATION_REMEDY)
+    verdict.properties.update(metric=f"{series.metric} ({series.split}) stagnation",
+                              observed=repr(change), display=f"{change:.4f}",
+                              source=points[-1].where(), step=_steps(points))
+    return verdict
+
+
+def _judge_lr_schedule(criterion: Criterion, run: RunModel) -> Verdict:
+    """Each phase's learning rate stays at or below the header's LR for that phase."""
+    _, series = _find(criterion, run, split="train")
+    phases = run.log.phases if run.log else []
+    if not phases:
+        raise Unjudged("learning-rate schedule not judged: the terminal log has no header "
+                       "panel with the phases' steps and learning rates", [
+                           "looked for header rows like 'Phase 1   20,000 steps @ LR 0.001000'"],
+                       skippable=True)
+    first_of_each: dict[int, tuple[int, float, int]] = {}
+    for number, steps, rate, line in phases:
+        first_of_each.setdefault(number, (steps, rate, line))
+    bounds, start = [], 0
+    for number, (steps, rate, line) in sorted(first_of_each.items()):
+        bounds.append((number, start, start + steps, rate, line))
+        start += steps
+    tolerance = criterion.options["tolerance"]
+    worst = None
+    for point in (p for p in series.points if p.step is not None):
+        allowed = [rate for _, first, last, rate, _ in bounds if first <= point.step <= last]
+        if not allowed:
+            continue
+        limit = max(allowed)  # a boundary step may show either phase's rate
+        if point.value > limit * (1 + tolerance) and (
+                worst is None or point.value / limit > worst[0].value / worst[1]):
+            worst = (point, limit)
+    table = "; ".join(f"phase {n}: steps {a + 1}–{b} @ LR {r:g}" for n, a, b, r, _ in bounds)
+    if worst is None:
+        verdict = Verdict("passed", f"learning rate stays within each phase's LR over "
+                                    f"{len(series.points)} points ({len(bounds)} phases)")
+    else:
+        point, limit = worst
+        verdict = Verdict("failed", f"learning rate {point.value:.6g} at step {point.step} "
+                                    f"exceeds its phase's LR {limit:g}")
+        verdict.details.append(f"from {point.where()}")
+    verdict.details.append(f"phases from the log header: {table}")
+    verdict.details.append("cosine decay inside a phase and plateau cuts lower the LR; "
+                           "they are normal")
+    _remedy(verdict, criterion, "the learning rate must step down phase by phase; check the "
+                                "phase settings and any schedule override in the config")
+    verdict.properties.update(metric="learning_rate schedule", source=series.points[-1].where(),
+                              observed=repr(worst[0].value) if worst else "within",
+                              display=f"{worst[0].value:.6g}" if worst else "ok")
+    return verdict
+
+
+def _judge_finished(criterion: Criterion, run: RunModel) -> Verdict:
+    """The run finished (completion panel) and, for ``duration``, within its time budget."""
+    log = run.log
+    if log is None:
+        raise Unjudged("training state not judged: the run has no terminal log",
+                       ["looked for logs/terminal_*.log"], skippable=True)
+    state_text = {"finished": "finished (🏁 Training Complete panel present)",
+                  "crashed": "crashed: the log has its end marker but no completion panel",
+                  "killed": "was killed: the log has no 'Training Log Ended:' marker"}
+    if log.state != "finished":
+        verdict = Verdict("failed", f"training {state_text[log.state]}")
+        verdict.details += [f"  line {line}: {text}" for line, text in log.trouble[:5]]
+        _remedy(verdict, criterion, "look at the end of the console output for the traceback "
+                                    "(it is printed after the log file is closed)")
+    elif criterion.check == "duration":
+        limit = criterion.options["max_hours"]
+        seconds = log.duration_seconds
+        if seconds is None:
+            raise Unjudged("training duration not judged: the log lacks a start or end marker",
+                           [], skippable=True)
+        hours = seconds / 3600
+        outcome = "passed" if hours <= limit else "failed"
+        verb = "within" if outcome == "passed" else "over"
+        verdict = Verdict(outcome, f"training took {hours:.2f} h, {verb} the budget of "
+                                   f"{limit:g} h")
+        verdict.details.append(f"from {log.path}: started line {log.started[1]}, ended line "
+                               f"{log.ended[1]}")
+        _remedy(verdict, criterion, "look at the profiles: slow data loading → more workers; "
+                                    "GPU unused; CuPy missing")
+        verdict.properties.update(observed=repr(hours), display=f"{hours:.2f} h")
+        return verdict
+    else:
+        verdict = Verdict("passed", f"training {state_text['finished']}")
+    verdict.details.append(f"from {log.path} (line {log.completion_line or log.lines})")
+    verdict.properties.update(observed=log.state, display=log.state)
+    return verdict

@@ -4,14 +4,17 @@ fixture, JUnit properties and the terminal summary. The only module that imports
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from .checkpoint_rules import judge_checkpoint
 from .criteria import CriteriaError, CriteriaFile, Criterion, load_criteria
 from .judge import Verdict, judge
 from .layout import LOOKED_FOR
+from .profile_rules import judge_profile, profile_files
 from .report import VERDICT_MARKUP, Row, row_from_properties, table_lines
 from .run import RunModel, load_run
 
@@ -215,22 +218,74 @@ class RunCollector(pytest.Collector):
             return
         yield from (CriterionItem.from_parent(self, name=c.name, criterion=c)
                     for c in self.criteria.criteria)
+        if self.criteria.profiles:
+            yield ProfileGroup.from_parent(self, name="profile", budgets=self.criteria.profiles,
+                                           run=run)
+        if self.criteria.checkpoints:
+            yield CheckpointGroup.from_parent(self, name="checkpoint",
+                                              checks=self.criteria.checkpoints)
 
     def reportinfo(self):
         return self.spec.path, None, self.spec.id
 
 
+class ProfileGroup(pytest.Collector):
+    """``mww::<run>::profile::<budget>``: one item per budget, or per file (combine: each)."""
+
+    def __init__(self, *, budgets, run: RunModel, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.budgets, self.run = budgets, run
+        self.spec = self.parent.spec
+
+    def collect(self):
+        for budget in self.budgets:
+            files = profile_files(budget, self.run)
+            if budget.combine == "each" and files:
+                for path in files:
+                    yield ProfileItem.from_parent(self, name=f"{budget.name}[{path.stem}]",
+                                                  budget=budget, files=[path])
+            else:
+                yield ProfileItem.from_parent(self, name=budget.name, budget=budget,
+                                              files=files)
+
+
+class CheckpointGroup(pytest.Collector):
+    """``mww::<run>::checkpoint::<check>``."""
+
+    def __init__(self, *, checks, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.checks = checks
+        self.spec = self.parent.spec
+
+    def collect(self):
+        for check in self.checks:
+            yield CheckpointItem.from_parent(self, name=check.name, check=check)
+
+
+class MwwWarning(pytest.PytestWarning):
+    """A check with ``severity: warn`` found a problem: shown, but the build passes."""
+
+
 class _GateItem(pytest.Item):
     """Common ground of the gate's items: verdict → outcome, properties and failure text."""
 
+    @property
+    def spec(self) -> RunSpec:
+        return self.parent.spec
+
     def model(self) -> RunModel:
-        return _state(self.config).load(self.parent.spec)
+        return _state(self.config).load(self.spec)
 
     def conclude(self, verdict: Verdict, criterion_name: str) -> None:
-        spec = self.parent.spec
+        spec = self.spec
         props = {"mww_run": spec.id, "mww_criterion": criterion_name, **verdict.properties,
                  "verdict": verdict.outcome, "message": verdict.headline}
         self.user_properties.extend(props.items())
+        if verdict.outcome == "warned":
+            path, line, _ = self.reportinfo()
+            warnings.warn_explicit(MwwWarning(f"{spec.id}::{criterion_name}: "
+                                              f"{verdict.headline}"), MwwWarning,
+                                   filename=str(path), lineno=(line or 0) + 1)
         if verdict.outcome == "failed":
             raise VerdictFailure(verdict)
         if verdict.outcome == "skipped":
@@ -250,18 +305,51 @@ class CriterionItem(_GateItem):
         self.criterion = criterion
 
     def runtest(self) -> None:
-        try:
-            verdict = judge(self.criterion, self.model())
-        except Exception as exc:  # never a traceback, never a pass
-            verdict = Verdict("failed", f"{self.criterion.name} not judged: internal error "
-                                        f"{type(exc).__name__}: {exc}",
-                              ["this is a bug in pytest-mww; please report it with the run "
-                               "folder's listing and the criteria file"])
-        verdict.properties.setdefault("display", _display_value(verdict))
-        self.conclude(verdict, self.criterion.name)
+        self.conclude(_guarded(self.name, lambda: judge(self.criterion, self.model())),
+                      self.criterion.name)
 
     def reportinfo(self):
-        return self.path, self.criterion.line - 1, f"{self.parent.spec.id}::{self.name}"
+        return self.path, self.criterion.line - 1, f"{self.spec.id}::{self.name}"
+
+
+class ProfileItem(_GateItem):
+    def __init__(self, *, budget, files, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.budget, self.files = budget, files
+
+    def runtest(self) -> None:
+        self.conclude(_guarded(self.name, lambda: judge_profile(self.budget, self.model(),
+                                                                self.files)),
+                      f"profile::{self.name}")
+
+    def reportinfo(self):
+        return self.path, self.budget.line - 1, f"{self.spec.id}::profile::{self.name}"
+
+
+class CheckpointItem(_GateItem):
+    def __init__(self, *, check, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+
+    def runtest(self) -> None:
+        self.conclude(_guarded(self.name, lambda: judge_checkpoint(self.check, self.model())),
+                      f"checkpoint::{self.name}")
+
+    def reportinfo(self):
+        return self.path, self.check.line - 1, f"{self.spec.id}::checkpoint::{self.name}"
+
+
+def _guarded(name: str, work) -> Verdict:
+    """Run a judgement; an unexpected error fails the item with a message, never a trace."""
+    try:
+        verdict = work()
+    except Exception as exc:
+        verdict = Verdict("failed", f"{name} not judged: internal error "
+                                    f"{type(exc).__name__}: {exc}",
+                          ["this is a bug in pytest-mww; please report it with the run "
+                           "folder's listing and the criteria file"])
+    verdict.properties.setdefault("display", _display_value(verdict))
+    return verdict
 
 
 class BrokenRunItem(_GateItem):

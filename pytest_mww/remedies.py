@@ -26,6 +26,15 @@ TREND_REMEDY = (
     "earlier or add data and augmentation; a curve that oscillates means the learning rate "
     "is too high")
 
+STAGNATION_REMEDY = (
+    "the loss is stuck: raise the learning rate (e.g. 0.0001 → 0.001), add data, raise "
+    "augmentation")
+
+FA_WITH_GOOD_ACCURACY = (
+    "validation accuracy is high but FA/h is high: accuracy is dominated by short clips, "
+    "while FA/h counts false wakes over hours of ambient audio; add background/ambient "
+    "audio and hard negatives, and raise the model's threshold")
+
 
 def remedy_for(metric: str) -> str:
     return REMEDIES.get(metric, "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 VERDICT_MARKUP = {"passed": {"green": True}, "failed": {"red": True, "bold": True},
-                  "skipped": {"yellow": True}}
+                  "skipped": {"yellow": True}, "warned": {"yellow": True, "bold": True}}
 
 
 @dataclass
@@ -28,6 +28,8 @@ def row_from_properties(properties: dict[str, str], outcome: str) -> Row | None:
     rests_on = ""
     if "hours" in properties:
         rests_on = f"{properties.get('events', '?')} events / {properties['hours']} h"
+    if properties.get("verdict") == "warned" and outcome == "passed":
+        outcome = "warned"
     return Row(properties["mww_run"], properties.get("mww_criterion", "?"),
                properties.get("display", properties.get("observed", "—")),
                properties.get("threshold", ""), outcome, rests_on)

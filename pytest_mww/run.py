@@ -16,8 +16,10 @@ from pathlib import Path
 from . import metrics
 from .layout import Layout, find_layout
 from .problems import Problem
+from .readers.checkpoints import Checkpoint, read_checkpoint
 from .readers.events import EventFile, read_event_file
 from .readers.jsonfiles import JsonFile, read_json
+from .readers.profiles import Profile, read_profile
 from .readers.terminal_log import LogReport, read_terminal_log
 
 _PRIORITY = {"tb": 0, "report": 1, "log": 2}
@@ -67,12 +69,15 @@ class RunModel:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     best_step: tuple[int, str] | None = None
+    best_step_sources: list[tuple[int, str]] = field(default_factory=list)
     ambient_hours: dict[str, Hours] = field(default_factory=dict)
     log: LogReport | None = None
     events: list[EventFile] = field(default_factory=list)
     test_report: JsonFile | None = None
     run_metadata: JsonFile | None = None
     best_sidecar: JsonFile | None = None
+    _profiles: dict[Path, Profile] = field(default_factory=dict, repr=False)
+    _checkpoints: dict[Path, Checkpoint] = field(default_factory=dict, repr=False)
 
     @property
     def recognised(self) -> bool:
@@ -104,6 +109,17 @@ class RunModel:
 
     def warnings(self) -> list[str]:
         return [str(p) for p in self.problems] + self.notes
+
+    def profile(self, path: Path) -> Profile:
+        """A profile file of this run, read once, on first use."""
+        if path not in self._profiles:
+            self._profiles[path] = read_profile(path, self.layout.rel(path))
+        return self._profiles[path]
+
+    def checkpoint(self, path: Path) -> Checkpoint:
+        if path not in self._checkpoints:
+            self._checkpoints[path] = read_checkpoint(path, self.layout.rel(path))
+        return self._checkpoints[path]
 
 
 def load_run(root: Path, name: str, timestamp: str | None = None) -> RunModel:
@@ -312,6 +328,7 @@ def _find_best_step(run: RunModel) -> None:
     step = _dig(sidecar, "probability_cutoff_step")
     if isinstance(step, int) and not isinstance(step, bool):
         candidates.append((step, f"{run.best_sidecar.path} (probability_cutoff_step)"))
+    run.best_step_sources = candidates
     if not candidates:
         return
     run.best_step = candidates[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cProfile
 import json
+import math
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -321,12 +322,28 @@ def _write_checkpoints(folder: Path, spec: SampleRun, best_step: int) -> None:
         "probability_cutoff_step": best_step, "export_estimated_fah": float("nan")}, indent=2))
 
 
-def _busy(n: int) -> float:
-    return sum(i * 0.5 for i in range(n))
+def _load_batch(size: int = 64) -> list[list[float]]:
+    """Data loading: decode a JSON batch of audio frames, as a loader would from disk."""
+    raw = json.dumps([[math.sin(i * 0.01 + j) for j in range(40)] for i in range(size)])
+    return json.loads(raw)
+
+
+def _features(batch: list[list[float]]) -> list[list[float]]:
+    """Feature extraction: log energies of each frame."""
+    return [[math.log1p(abs(x) * 10) for x in frame] for frame in batch]
+
+
+def _forward(features: list[list[float]], weights: list[float]) -> list[float]:
+    """A dense layer and a sigmoid, in plain Python."""
+    return [1 / (1 + math.exp(-sum(f * w for f, w in zip(frame, weights, strict=True))))
+            for frame in features]
 
 
 def train_step() -> float:
-    return sum(_busy(200) for _ in range(20))
+    """One profiled training step: load, featurise, forward."""
+    weights = [0.01 * (i % 7) for i in range(40)]
+    scores = _forward(_features(_load_batch()), weights)
+    return sum(scores) / len(scores)
 
 
 def _write_profiles(folder: Path, spec: SampleRun) -> None:

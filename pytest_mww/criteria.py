@@ -316,7 +316,7 @@ class _Parser:
 
     def health(self, name: str, check: str, body: dict, path: tuple) -> dict:
         """Options of the guide's training-health checks, with the guide's numbers."""
-        defaults = {"stagnation": {"above": 0.3, "min_change": 0.02},
+        defaults = {"stagnation": {"above": 0.3, "min_change": 0.05},
                     "lr_schedule": {"tolerance": 1e-3}, "finished": {},
                     "duration": {}}[check]
         options = dict(defaults)

@@ -37,7 +37,7 @@ def _step_of(path: Path) -> int:
 def figures(profile: Profile, function: FunctionStats | None) -> dict[str, float]:
     out = {"max_total": profile.total_time}
     if function is not None:
-        total = profile.total_time or 1.0
+        total = profile.wall_time or 1.0
         out.update(max_cumtime=function.cumtime, max_tottime=function.tottime,
                    max_ncalls=float(function.calls), max_percall=function.percall,
                    max_share=function.cumtime / total)
@@ -127,7 +127,7 @@ def _verdict(budget: ProfileBudget, measured: list) -> Verdict:
 
 def diagnose(profile: Profile, function: FunctionStats) -> str:
     """The guide's bottleneck rules."""
-    total = profile.total_time or 1.0
+    total = profile.wall_time or 1.0
     if function.calls >= MANY_CALLS:
         return (f"ncalls is very high ({function.calls}): it is called inside a needless "
                 "loop; vectorise it or hoist it out of the loop")

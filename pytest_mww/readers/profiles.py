@@ -147,7 +147,14 @@ class Profile:
 
     @property
     def total_time(self) -> float:
+        """pstats' total: the sum of every function's own time."""
         return sum(f.tottime for f in self.functions)
+
+    @property
+    def wall_time(self) -> float:
+        """The time the profile spans: pstats' total can fall short of the outermost
+        function's cumtime (timer overhead is charged there), so take the larger."""
+        return max([self.total_time] + [f.cumtime for f in self.functions])
 
     def matching(self, pattern: str) -> list[FunctionStats]:
         return [f for f in self.functions if fnmatch.fnmatchcase(f.label, pattern)]

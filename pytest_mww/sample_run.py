@@ -313,6 +313,9 @@ def _write_checkpoints(folder: Path, spec: SampleRun, best_step: int) -> None:
             f.create_dataset("layers/dense/vars/0", data=rng.normal(size=(64, 1)).astype("f4"))
             f.create_dataset("layers/dense/vars/1", data=np.zeros(1, "f4"))
             f.create_dataset("initial_conv/vars/0", data=rng.normal(size=(5, 8)).astype("f4"))
+            # Keras 3 also saves the optimizer: an iteration counter and Adam slots
+            f.create_dataset("optimizer/vars/0", data=np.array(spec.steps, "i8"))
+            f.create_dataset("optimizer/vars/1", data=np.zeros((64, 1), "f4"))
     (folder / "run_metadata.json").write_text(json.dumps({
         "run_timestamp": _iso(_next_second(spec.timestamp), 0), "git_commit": "unknown",
         "config_hash": "47d8c60ddd4b", "random_seed": 42, "total_steps": spec.steps,

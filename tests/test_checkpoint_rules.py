@@ -146,3 +146,20 @@ def test_unknown_check_name():
     with pytest.raises(CriteriaError, match="unknown checkpoint check 'best_finit'.*did you "
                                             "mean 'best_finite'"):
         check("best_finit")
+
+
+def test_weight_histograms_in_tensorboard_are_judged(folder):
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    writer = EventFileWriter(str(next(folder.glob("logs/run_*"))))
+    histo = summary_pb2.HistogramProto(min=0.3, max=0.3, num=64)
+    scores = summary_pb2.HistogramProto(min=0.0, max=0.0, num=64)  # not weights: ignored
+    writer.add_event(event_pb2.Event(step=2000, summary=summary_pb2.Summary(value=[
+        summary_pb2.Summary.Value(tag="dense/kernel", histo=histo),
+        summary_pb2.Summary.Value(tag="scores/positive", histo=scores)])))
+    writer.close()
+    v = judged("weight_health", folder)
+    assert v.outcome == "failed"
+    assert "histogram dense/kernel@2000 has all weights identical" in v.headline
+    assert "scores/positive" not in v.text

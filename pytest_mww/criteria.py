@@ -7,7 +7,9 @@ traceback or a row of confusing failures.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,9 @@ _KEYS = {
 }
 # The metric a check judges when the criterion names none.
 _DEFAULT_METRIC = {"stagnation": "train_loss", "lr_schedule": "learning_rate"}
-_TOP_KEYS = ("version", "defaults", "criteria", "profiles", "checkpoints")
+_TOP_KEYS = ("version", "defaults", "criteria", "profiles", "checkpoints", "regressions")
+_REGRESSION_KEYS = ("check", "metric", "split", "at", "direction", "allowed", "allowed_pct",
+                    "significance", "on_missing", "severity", "description", "remedy")
 _DEFAULT_KEYS = ("split", "on_missing", "at", "severity")
 PROFILE_LIMITS = ("max_cumtime", "max_tottime", "max_ncalls", "max_percall", "max_share",
                   "max_total")
@@ -156,11 +160,40 @@ class CheckpointCheck:
 
 
 @dataclass(frozen=True)
+class Regression:
+    """Not worse than the baseline: what is measured, which way is worse, how much is allowed.
+
+    ``allowed`` is an absolute worsening, ``allowed_pct`` a relative one in percent of
+    |baseline|; a worsening within either passes. An improvement never fails.
+    """
+
+    name: str
+    criterion: Criterion
+    direction: str | None  # "lower" | "higher" is better; None: the metric's default
+    allowed: float | None
+    allowed_pct: float | None
+    significance: float | None
+    file: str
+    line: int
+
+    @property
+    def allowed_text(self) -> str:
+        parts = []
+        if self.allowed is not None:
+            parts.append(f"{self.allowed:+g}")
+        if self.allowed_pct is not None:
+            parts.append(f"{self.allowed_pct:+g}%")
+        return " / ".join(parts) or "+0"
+
+
+@dataclass(frozen=True)
 class CriteriaFile:
     path: str
     criteria: tuple[Criterion, ...]
     profiles: tuple[ProfileBudget, ...] = ()
     checkpoints: tuple[CheckpointCheck, ...] = ()
+    regressions: tuple[Regression, ...] = ()
+    sha256: str = ""
 
 
 def load_criteria(path: Path, display: str | None = None) -> CriteriaFile:
@@ -177,6 +210,12 @@ def load_criteria(path: Path, display: str | None = None) -> CriteriaFile:
 
 
 def parse_criteria(text: str, display: str) -> CriteriaFile:
+    parsed = _parse(text, display)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return dataclasses.replace(parsed, sha256=digest)
+
+
+def _parse(text: str, display: str) -> CriteriaFile:
     try:
         root_node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -240,7 +279,8 @@ class _Parser:
         if not isinstance(defaults, dict):
             raise self.fail(("defaults",), "'defaults' must be a mapping")
         self.unknown_keys(defaults, _DEFAULT_KEYS, ("defaults",), "key in 'defaults'")
-        sections = {key: data.get(key) for key in ("criteria", "profiles", "checkpoints")}
+        sections = {key: data.get(key)
+                    for key in ("criteria", "profiles", "checkpoints", "regressions")}
         if all(value is None for value in sections.values()):
             raise self.fail((), "has no 'criteria:' section")
         for key, value in sections.items():
@@ -254,7 +294,9 @@ class _Parser:
         checkpoints = tuple(self.checkpoint(str(name), body, defaults)
                             for name, body in (sections["checkpoints"] or {}).items()
                             if body is not False)
-        return CriteriaFile(self.file, criteria, profiles, checkpoints)
+        regressions = tuple(self.regression(str(name), body, defaults)
+                            for name, body in (sections["regressions"] or {}).items())
+        return CriteriaFile(self.file, criteria, profiles, checkpoints, regressions)
 
     def unknown_keys(self, mapping: dict, allowed: tuple, path: tuple, what: str) -> None:
         for key in mapping:
@@ -400,6 +442,48 @@ class _Parser:
             severity=self.severity(name, body.get("severity", "fail"), path),
             file=self.file, line=self.lines.line(*path) or 1,
             remedy=str(body.get("remedy", "")))
+
+    def regression(self, name: str, body, defaults: dict) -> Regression:
+        path = ("regressions", name)
+        self.check_name(name, path)
+        if not isinstance(body, dict):
+            raise self.fail(path, f"regression {name!r} must be a mapping")
+        self.unknown_keys(body, _REGRESSION_KEYS, path, f"key in regression {name!r}")
+        check = body.get("check", "threshold")
+        if check not in ("threshold", "gap"):
+            raise self.fail(path + ("check",), f"regression {name!r}: check must be threshold "
+                                               f"or gap, not {check!r}")
+        get = lambda key, default=None: body.get(key, defaults.get(key, default))  # noqa: E731
+        split = get("split", "validation")
+        if split not in SPLITS:
+            raise self.fail(path + ("split",), f"regression {name!r}: unknown split {split!r} "
+                                               f"(expected {', '.join(SPLITS)})")
+        criterion = Criterion(
+            name=name, check=check, metrics=self.metric_names(name, body.get("metric"), path),
+            split=split, at=self.aggregation(name, get("at", "final"), path + ("at",)),
+            bounds=(), on_missing=self.on_missing(name, get("on_missing", "fail"), path),
+            file=self.file, line=self.lines.line(*path) or 1,
+            severity=self.severity(name, get("severity", "fail"), path),
+            remedy=str(body.get("remedy", "")))
+        direction = body.get("direction")
+        if direction not in (None, "lower", "higher"):
+            raise self.fail(path + ("direction",), f"regression {name!r}: direction must be "
+                                                   f"lower or higher (is better), not "
+                                                   f"{direction!r}")
+        numbers = {}
+        for key in ("allowed", "allowed_pct", "significance"):
+            if key in body:
+                numbers[key] = self.number(name, body[key], path + (key,))
+                if numbers[key] < 0:
+                    raise self.fail(path + (key,), f"regression {name!r}: {key} must not be "
+                                                   "negative")
+        if "significance" in numbers and not 0 < numbers["significance"] < 1:
+            raise self.fail(path + ("significance",), f"regression {name!r}: significance is "
+                                                      "a p-value level between 0 and 1")
+        return Regression(name=name, criterion=criterion, direction=direction,
+                          allowed=numbers.get("allowed"), allowed_pct=numbers.get("allowed_pct"),
+                          significance=numbers.get("significance"), file=self.file,
+                          line=criterion.line)
 
     def check_name(self, name: str, path: tuple) -> None:
         if not _NAME.match(name):

@@ -25,10 +25,12 @@ from .run import Point, RunModel, Series
 
 @dataclass
 class Verdict:
-    outcome: str  # passed | failed | skipped
+    outcome: str  # passed | failed | skipped | warned
     headline: str
     details: list[str] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
+    # Loud warnings that do not change the outcome (shown as pytest warnings).
+    alerts: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -274,6 +276,11 @@ def _steps(points: list[Point]) -> str:
 
 
 def _judge_gap(criterion: Criterion, run: RunModel) -> Verdict:
+    return _gap_verdict(criterion, run, *_gap_pairs(criterion, run))
+
+
+def _gap_pairs(criterion: Criterion, run: RunModel):
+    """(alternative judged, canonical metric, [(train point, validation point)])."""
     _refuse_damaged(criterion, run, "validation")
     for name in criterion.metrics:
         metric = metrics.canonical(name)
@@ -283,7 +290,7 @@ def _judge_gap(criterion: Criterion, run: RunModel) -> Verdict:
         train_at = {p.step: p for p in train.points}
         pairs = [(train_at[p.step], p) for p in val.points if p.step in train_at]
         if pairs:
-            return _gap_verdict(criterion, run, name, metric, pairs)
+            return name, metric, pairs
     raise Unjudged(
         f"train/validation gap of {criterion.name} not judged: the run has no "
         f"{' or '.join(repr(m) for m in criterion.metrics)} on both splits at a common step",
@@ -291,11 +298,17 @@ def _judge_gap(criterion: Criterion, run: RunModel) -> Verdict:
         skippable=True)
 
 
+def _gap_points(metric: str, pairs: list[tuple[Point, Point]]) -> list[Point]:
+    """How much worse validation is than train at each common step."""
+    worse_is_higher = metrics.higher_is_better(metric) is False
+    return [Point(v.step, (v.value - t.value) if worse_is_higher else (t.value - v.value),
+                  "tb", v.file, v.place) for t, v in pairs]
+
+
 def _gap_verdict(criterion: Criterion, run: RunModel, name: str, metric: str,
                  pairs: list[tuple[Point, Point]]) -> Verdict:
     worse_is_higher = metrics.higher_is_better(metric) is False
-    gaps = [Point(v.step, (v.value - t.value) if worse_is_higher else (t.value - v.value),
-                  "tb", v.file, v.place) for t, v in pairs]
+    gaps = _gap_points(metric, pairs)
     got = _aggregate(criterion.at, gaps, run, f"gap on {metric}")
     steps = {p.step for p in got.points}
     used = [(t, v) for t, v in pairs if t.step in steps]
@@ -487,3 +500,49 @@ def _judge_finished(criterion: Criterion, run: RunModel) -> Verdict:
     verdict.details.append(f"from {log.path} (line {log.completion_line or log.lines})")
     verdict.properties.update(observed=log.state, display=log.state)
     return verdict
+
+
+# --- measurement for baselines ------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    """One judged value, with what a comparison needs to say where it came from."""
+
+    value: float
+    subject: str  # "ambient_fa_per_hour (validation, final, step 2600)"
+    metric: str  # canonical metric, or "gap:<metric>"
+    split: str
+    source: str
+    step: str
+    lower_is_better: bool
+    hours: float | None = None
+    hours_source: str = ""
+
+    @property
+    def events(self) -> float | None:
+        if self.hours is None or not math.isfinite(self.value):
+            return None
+        return self.value * self.hours
+
+
+def measure(criterion: Criterion, run: RunModel) -> Measurement:
+    """The value a threshold or gap criterion would judge (raises Unjudged)."""
+    if criterion.check == "gap":
+        _, metric, pairs = _gap_pairs(criterion, run)
+        got = _aggregate(criterion.at, _gap_points(metric, pairs), run, f"gap on {metric}")
+        t, v = [(t, v) for t, v in pairs if t.step == got.points[-1].step][-1]
+        return Measurement(got.value, f"train/validation gap on {metric} ({got.label})",
+                           f"gap:{metric}", "validation", f"{t.where()}; {v.where()}",
+                           _steps(got.points), lower_is_better=True)
+    _, series = _find(criterion, run)
+    at = criterion.at if series.split != "test" else Aggregation("final")
+    got = _aggregate(at, series.points, run, f"{series.metric} ({series.split})")
+    hours = run.ambient_hours.get(series.split) if series.metric == "ambient_fa_per_hour" \
+        else None
+    return Measurement(got.value, f"{series.metric} ({series.split}, {got.label})",
+                       series.metric, series.split,
+                       "; ".join(p.where() for p in got.points[-3:]), _steps(got.points),
+                       lower_is_better=metrics.higher_is_better(series.metric) is False,
+                       hours=hours.hours if hours else None,
+                       hours_source=hours.source if hours else "")

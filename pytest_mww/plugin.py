@@ -10,6 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from .baseline import (
+    Baseline,
+    BaselineError,
+    baseline_from_run,
+    compare,
+    load_baseline_file,
+    run_alerts,
+    snapshot,
+    write_snapshot,
+)
 from .checkpoint_rules import judge_checkpoint
 from .criteria import CriteriaError, CriteriaFile, Criterion, load_criteria
 from .judge import Verdict, judge
@@ -27,14 +37,34 @@ class RunSpec:
     id: str
 
 
+@dataclass(frozen=True)
+class BaselinePlan:
+    """What --mww-baseline means for one run: compare with a file or run folder, or write
+    the file first (create) or again (update)."""
+
+    path: Path
+    kind: str  # file | run | create | update
+
+
 @dataclass
 class GateState:
     runs: list[RunSpec]
     criteria_path: Path
     criteria_display: str
     timestamp: str | None
+    baselines: dict[str, BaselinePlan] = field(default_factory=dict)
+    save_to: dict[str, Path] = field(default_factory=dict)
     models: dict[Path, RunModel] = field(default_factory=dict)
+    loaded_baselines: dict[Path, Baseline] = field(default_factory=dict)
+    alerted: set[str] = field(default_factory=set)
     rows: list[Row] = field(default_factory=list)
+
+    def baseline(self, plan: BaselinePlan, criteria: CriteriaFile) -> Baseline:
+        if plan.path not in self.loaded_baselines:
+            self.loaded_baselines[plan.path] = (
+                baseline_from_run(plan.path, criteria) if plan.kind == "run"
+                else load_baseline_file(plan.path))
+        return self.loaded_baselines[plan.path]
 
     def load(self, spec: RunSpec) -> RunModel:
         if spec.path not in self.models:
@@ -55,6 +85,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mww-timestamp", metavar="YYYYMMDD_HHMMSS", default=None,
                     help="in a folder holding several runs, judge the one whose log and "
                          "TensorBoard folder are nearest this timestamp (default: newest)")
+    group.addoption("--mww-baseline", action="append", default=[], metavar="[RUN=]PATH",
+                    help="baseline to compare with: a baseline file or an earlier run folder; "
+                         "RUN=PATH for one run only. A file that does not exist is created "
+                         "and the regression tests fail with 're-run'")
+    group.addoption("--mww-save-baseline", action="append", default=[], metavar="[RUN=]FILE",
+                    help="write the run's judged values to FILE (JSON)")
+    group.addoption("--mww-update-baseline", action="store_true", default=False,
+                    help="rewrite the --mww-baseline files from this run, deliberately")
     parser.addini("mww_criteria", "criteria YAML for pytest-mww, relative to the ini file",
                   type="string", default="")
 
@@ -68,8 +106,61 @@ def pytest_configure(config: pytest.Config) -> None:
     timestamp = config.getoption("mww_timestamp")
     if timestamp and not _valid_timestamp(timestamp):
         raise pytest.UsageError(f"--mww-timestamp {timestamp!r}: expected YYYYMMDD_HHMMSS")
-    config.stash[_STATE] = GateState(specs, criteria_path, _display(criteria_path),
-                                     timestamp)
+    state = GateState(specs, criteria_path, _display(criteria_path), timestamp)
+    state.baselines = _baseline_plans(config, specs)
+    state.save_to = _named_paths(config.getoption("mww_save_baseline"), specs,
+                                 "--mww-save-baseline")
+    config.stash[_STATE] = state
+
+
+def _named_paths(values: list[str], specs: list[RunSpec], option: str) -> dict[str, Path]:
+    """``PATH`` for every run, or ``RUN=PATH`` for one; RUN is a run id or folder name."""
+    out: dict[str, Path] = {}
+    for value in values:
+        name, sep, raw = value.partition("=")
+        if sep and not Path(value).exists():
+            matches = [s for s in specs if name in (s.id, s.path.name)]
+            if not matches:
+                known = ", ".join(s.id for s in specs) or "none"
+                raise pytest.UsageError(f"{option} {value}: no --mww-run named {name!r} "
+                                        f"(runs: {known})")
+            targets = matches
+        else:
+            raw, targets = value, specs
+        for spec in targets:
+            out[spec.id] = Path(raw).resolve()
+    return out
+
+
+def _baseline_plans(config: pytest.Config, specs: list[RunSpec]) -> dict[str, BaselinePlan]:
+    paths = _named_paths(config.getoption("mww_baseline"), specs, "--mww-baseline")
+    update = config.getoption("mww_update_baseline")
+    if update and not paths:
+        raise pytest.UsageError("--mww-update-baseline needs --mww-baseline FILE")
+    plans: dict[str, BaselinePlan] = {}
+    for run_id, path in paths.items():
+        if path.is_dir():
+            if update:
+                raise pytest.UsageError(f"--mww-update-baseline: {path} is a run folder; "
+                                        "only a baseline file can be rewritten")
+            plans[run_id] = BaselinePlan(path, "run")
+        elif path.exists():
+            plans[run_id] = BaselinePlan(path, "update" if update else "file")
+            if not update:
+                try:
+                    load_baseline_file(path)
+                except BaselineError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+        elif not path.parent.is_dir():
+            raise pytest.UsageError(f"--mww-baseline {path}: neither a file nor a run folder, "
+                                    f"and {path.parent} does not exist to create it in")
+        else:
+            plans[run_id] = BaselinePlan(path, "update" if update else "create")
+    writers = [p.path for p in plans.values() if p.kind in ("create", "update")]
+    if len(writers) != len(set(writers)):
+        raise pytest.UsageError("several runs would write the same baseline file; give one "
+                                "per run as --mww-baseline RUN=FILE")
+    return plans
 
 
 def _keep_config_out_of_runs(config: pytest.Config, specs: list[RunSpec]) -> None:
@@ -224,6 +315,10 @@ class RunCollector(pytest.Collector):
         if self.criteria.checkpoints:
             yield CheckpointGroup.from_parent(self, name="checkpoint",
                                               checks=self.criteria.checkpoints)
+        plan = state.baselines.get(self.spec.id)
+        if self.criteria.regressions and plan is not None:
+            yield RegressionGroup.from_parent(self, name="regression", plan=plan,
+                                              criteria=self.criteria)
 
     def reportinfo(self):
         return self.spec.path, None, self.spec.id
@@ -260,6 +355,19 @@ class CheckpointGroup(pytest.Collector):
     def collect(self):
         for check in self.checks:
             yield CheckpointItem.from_parent(self, name=check.name, check=check)
+
+
+class RegressionGroup(pytest.Collector):
+    """``mww::<run>::regression::<name>``: the candidate against its baseline."""
+
+    def __init__(self, *, plan: BaselinePlan, criteria: CriteriaFile, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.plan, self.criteria = plan, criteria
+        self.spec = self.parent.spec
+
+    def collect(self):
+        for regression in self.criteria.regressions:
+            yield RegressionItem.from_parent(self, name=regression.name, regression=regression)
 
 
 class MwwWarning(pytest.PytestWarning):
@@ -337,6 +445,46 @@ class CheckpointItem(_GateItem):
 
     def reportinfo(self):
         return self.path, self.check.line - 1, f"{self.spec.id}::checkpoint::{self.name}"
+
+
+class RegressionItem(_GateItem):
+    def __init__(self, *, regression, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.regression = regression
+
+    def runtest(self) -> None:
+        plan, criteria = self.parent.plan, self.parent.criteria
+        if plan.kind in ("create", "update"):
+            done = "created" if plan.kind == "create" else "updated"
+            verdict = Verdict("failed", f"baseline {done} at {plan.path}; re-run"
+                              + (" without --mww-update-baseline" if done == "updated" else "")
+                              + " to compare against it",
+                              ["the file is written once the session ends, from this run's "
+                               "values; review and commit it"])
+        else:
+            state = _state(self.config)
+            verdict = _guarded(self.name, lambda: self._compare(state, plan, criteria))
+        for alert in verdict.alerts:
+            self._alert(alert)
+        self.conclude(verdict, f"regression::{self.name}")
+
+    def _compare(self, state: GateState, plan: BaselinePlan, criteria: CriteriaFile) -> Verdict:
+        run, baseline = self.model(), state.baseline(plan, criteria)
+        verdict = compare(self.regression, run, baseline, criteria)
+        whole_run = run_alerts(run, baseline, criteria)
+        verdict.details += [f"warning: {a}" for a in whole_run]
+        if self.spec.id not in state.alerted:  # said loudly once per run
+            state.alerted.add(self.spec.id)
+            verdict.alerts += whole_run
+        return verdict
+
+    def _alert(self, text: str) -> None:
+        path, line, _ = self.reportinfo()
+        warnings.warn_explicit(MwwWarning(f"{self.spec.id}::regression::{self.name}: {text}"),
+                               MwwWarning, filename=str(path), lineno=(line or 0) + 1)
+
+    def reportinfo(self):
+        return self.path, self.regression.line - 1, f"{self.spec.id}::regression::{self.name}"
 
 
 def _guarded(name: str, work) -> Verdict:
@@ -466,3 +614,36 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         model = state.models.get(spec.path)
         for warning in (model.warnings() if model else [])[:10]:
             terminalreporter.write_line(f"note: {warning}", yellow=True)
+
+
+# --- writing baselines (once, on the controller) ---------------------------------------
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if state is None or hasattr(config, "workerinput"):  # xdist workers never write
+        return
+    writes = [(spec, plan.path, plan.kind == "create") for spec in state.runs
+              if (plan := state.baselines.get(spec.id)) and plan.kind in ("create", "update")]
+    writes += [(spec, state.save_to[spec.id], False) for spec in state.runs
+               if spec.id in state.save_to]
+    if not writes:
+        return
+    try:
+        criteria = load_criteria(state.criteria_path, state.criteria_display)
+    except CriteriaError:
+        return  # already reported as a collection error
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for spec, path, exclusive in writes:
+        run = state.load(spec)
+        if not run.recognised:
+            continue
+        try:
+            write_snapshot(path, snapshot(run, criteria), exclusive=exclusive)
+        except OSError as exc:
+            message = f"mww: could not write baseline {path}: {exc.strerror or exc}"
+        else:
+            message = f"mww: baseline of {spec.id} written to {path}"
+        if reporter is not None:
+            reporter.write_line(message, yellow=True)

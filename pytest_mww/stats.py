@@ -47,7 +47,7 @@ def poisson_lower(events: int, confidence: float) -> float:
     return _bisect(lambda m: (1 - _poisson_cdf(events - 1, m)) - alpha, 0.0, 10.0 * (events + 1))
 
 
-def _binomial_cdf(k: int, n: int, p: float) -> float:
+def binomial_cdf(k: int, n: int, p: float) -> float:
     if p <= 0:
         return 1.0
     if p >= 1:
@@ -64,11 +64,11 @@ def clopper_pearson_lower(successes: int, trials: int, confidence: float) -> flo
     if successes == 0:
         return 0.0
     alpha = 1 - confidence
-    return _bisect(lambda p: (1 - _binomial_cdf(successes - 1, trials, p)) - alpha, 0.0, 1.0)
+    return _bisect(lambda p: (1 - binomial_cdf(successes - 1, trials, p)) - alpha, 0.0, 1.0)
 
 
 def clopper_pearson_upper(successes: int, trials: int, confidence: float) -> float:
     if successes >= trials:
         return 1.0
     alpha = 1 - confidence
-    return _bisect(lambda p: alpha - _binomial_cdf(successes, trials, p), 0.0, 1.0)
+    return _bisect(lambda p: alpha - binomial_cdf(successes, trials, p), 0.0, 1.0)

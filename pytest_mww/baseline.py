@@ -55,6 +55,8 @@ def provenance(run: RunModel, criteria: CriteriaFile) -> dict:
         "steps": total_steps,
         "ambient_hours": {split: h.hours for split, h in sorted(run.ambient_hours.items())},
         "test_samples": (report.get("metadata") or {}).get("test_samples"),
+        "test_per_category": {name: entry.get("count") for name, entry in sorted(
+            (report.get("per_category") or {}).items()) if isinstance(entry, dict)},
         "criteria_file": criteria.path,
         "criteria_sha256": criteria.sha256,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -282,6 +284,9 @@ def run_alerts(run: RunModel, baseline: Baseline, criteria: CriteriaFile) -> lis
             "test_samples"]:
         alerts.append(f"test-set sizes differ: baseline {prov['test_samples']} samples, "
                       f"candidate {mine['test_samples']}")
+    theirs, ours = prov.get("test_per_category") or {}, mine["test_per_category"]
+    if theirs and ours and theirs != ours:
+        alerts.append(f"test-set categories differ: baseline {theirs}, candidate {ours}")
     if prov.get("criteria_sha256") and prov["criteria_sha256"] != criteria.sha256:
         alerts.append("the criteria file changed since the baseline was saved "
                       f"({prov.get('criteria_file')})")

@@ -187,6 +187,8 @@ def _test_report(spec: SampleRun) -> dict:
         "operating_points": [{"target_fah": 0.1, "achieved_fah": float("inf"),
                               "threshold": 0.97, "recall": 0.0}],
         "confusion_matrix": {"tp": 540, "fp": fp, "tn": 2500, "fn": 20},
+        "per_category": {"available": True, "positive": {"count": 560},
+                         "negative": {"count": 2500}},
         "metadata": {"test_samples": 3060,
                      "timestamp": f"{_iso(spec.timestamp)}.500000",
                      "test_split": spec.test_split,

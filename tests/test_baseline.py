@@ -236,3 +236,20 @@ def test_xdist_writes_once_and_matches_serial(pytester, make_run):
         f"--mww-baseline={serial}", "-n", "2")
     compare_serial.assert_outcomes(passed=2, failed=2)
     assert compare_serial.parseoutcomes() == compare_parallel.parseoutcomes()
+
+
+def test_whole_run_differences_are_said(good):
+    from pytest_mww.baseline import run_alerts
+
+    crit = criteria("{metric: f1}")
+    data = snapshot(good, crit)
+    prov = dict(data["provenance"], test_samples=999, criteria_sha256="0" * 64,
+                test_per_category={"negative": 10, "positive": 5})
+    prov["ambient_hours"] = {"validation": 1.0, "test": 420.0}
+    base = Baseline("b.json", prov, {**data["values"], "old_metric": {"value": 1}})
+    alerts = " | ".join(run_alerts(good, base, crit))
+    assert "test-set sizes differ: baseline 999 samples, candidate 3060" in alerts
+    assert "test-set categories differ" in alerts
+    assert "the criteria file changed" in alerts
+    assert "validation ambient hours differ: baseline 1 h, candidate 4.2 h" in alerts
+    assert "no regression uses any more: old_metric" in alerts

@@ -28,9 +28,20 @@ def judge_checkpoint(check: CheckpointCheck, run: RunModel) -> Verdict:
         verdict = exc.verdict(check.on_missing)
     if check.remedy and verdict.outcome == "failed":
         verdict.details.append(f"what usually fixes it: {check.remedy}")
+    verdict.properties.setdefault("threshold", _EXPECTED[check.name](check))
     verdict.details.append(f"check: {check.file}:{check.line} (checkpoints.{check.name})")
     about_run(verdict, run)
     return verdict
+
+
+_EXPECTED = {
+    "best_finite": lambda c: "opens, all finite",
+    "best_path": lambda c: "inside the run folder",
+    "best_step": lambda c: "sources agree",
+    "final_exists": lambda c: "present",
+    "weight_health": lambda c: (f"{c.options['vanishing_below']:g} <= max|w| <= "
+                                f"{c.options['exploding_above']:g}"),
+}
 
 
 def checkpoint_dirs(run: RunModel) -> list[Path]:

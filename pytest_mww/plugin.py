@@ -4,6 +4,7 @@ fixture, JUnit properties and the terminal summary. The only module that imports
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,10 @@ from .baseline import (
 )
 from .checkpoint_rules import judge_checkpoint
 from .criteria import CriteriaError, CriteriaFile, Criterion, load_criteria
+from .github import Result, annotations, summary_markdown
 from .judge import Verdict, judge
 from .layout import LOOKED_FOR
+from .plots import MISSING_MATPLOTLIB, matplotlib_available, plot_run
 from .profile_rules import judge_profile, profile_files
 from .report import VERDICT_MARKUP, Row, row_from_properties, table_lines
 from .run import RunModel, load_run
@@ -93,6 +96,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write the run's judged values to FILE (JSON)")
     group.addoption("--mww-update-baseline", action="store_true", default=False,
                     help="rewrite the --mww-baseline files from this run, deliberately")
+    group.addoption("--mww-summary", metavar="FILE", default=None,
+                    help="write the Markdown job summary to FILE (also written to "
+                         "$GITHUB_STEP_SUMMARY when that is set)")
+    group.addoption("--mww-warn-only", action="store_true", default=False,
+                    help="judge and report everything, but exit 0 when only gate checks "
+                         "failed (for adopting the gate on an existing project)")
+    group.addoption("--mww-plots", metavar="DIR", default=None,
+                    help="write a PNG of each run's curves to DIR (needs the 'plots' extra)")
     parser.addini("mww_criteria", "criteria YAML for pytest-mww, relative to the ini file",
                   type="string", default="")
 
@@ -111,6 +122,10 @@ def pytest_configure(config: pytest.Config) -> None:
     state.save_to = _named_paths(config.getoption("mww_save_baseline"), specs,
                                  "--mww-save-baseline")
     config.stash[_STATE] = state
+    if config.getoption("mww_plots") and not matplotlib_available():
+        raise pytest.UsageError(MISSING_MATPLOTLIB)
+    if specs:
+        config.pluginmanager.register(GateReporter(config, state), "mww-reporter")
 
 
 def _named_paths(values: list[str], specs: list[RunSpec], option: str) -> dict[str, Path]:
@@ -247,6 +262,15 @@ def _display(path: Path) -> str:
         return path.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(path)
+
+
+def _workspace_path(path: Path) -> str:
+    """The path as CI annotations need it: relative to the checkout, or '' outside it."""
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return ""
 
 
 def _state(config: pytest.Config) -> GateState:
@@ -386,8 +410,11 @@ class _GateItem(pytest.Item):
 
     def conclude(self, verdict: Verdict, criterion_name: str) -> None:
         spec = self.spec
+        path, line, _ = self.reportinfo()
         props = {"mww_run": spec.id, "mww_criterion": criterion_name, **verdict.properties,
-                 "verdict": verdict.outcome, "message": verdict.headline}
+                 "verdict": verdict.outcome, "message": verdict.headline,
+                 "mww_file": _workspace_path(Path(path)),
+                 "mww_line": str((line or 0) + 1) if line is not None else ""}
         self.user_properties.extend(props.items())
         if verdict.outcome == "warned":
             path, line, _ = self.reportinfo()
@@ -583,67 +610,144 @@ def mww_run(request: pytest.FixtureRequest) -> RunModel:
     return run
 
 
-# --- terminal summary -------------------------------------------------------------
+# --- reporting: terminal table, GitHub summary and annotations, plots, exit status ----
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call" or (report.when == "setup" and report.skipped):
-        row = row_from_properties(dict(report.user_properties), report.outcome)
-        if row is not None:
-            _ROWS.append(row)
+class GateReporter:
+    """Collects every gate report (also those xdist workers send back) and reports once."""
 
+    def __init__(self, config: pytest.Config, state: GateState) -> None:
+        self.config, self.state = config, state
+        self.reports: list[tuple[dict[str, str], str, str]] = []
+        self.messages: list[str] = []  # said at the end of the terminal summary
 
-_ROWS: list[Row] = []
+    @property
+    def on_controller(self) -> bool:
+        return not hasattr(self.config, "workerinput")
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or (report.when == "setup" and report.skipped):
+            props = {str(k): str(v) for k, v in report.user_properties}
+            if "mww_run" in props:
+                self.reports.append((props, report.outcome, report.nodeid))
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _ROWS.clear()
+    def rows(self) -> list[Row]:
+        return [r for props, outcome, _ in self.reports
+                if (r := row_from_properties(props, outcome)) is not None]
 
+    def results(self) -> list[Result]:
+        out = []
+        for props, outcome, _ in self.reports:
+            if props.get("verdict") == "warned" and outcome == "passed":
+                outcome = "warned"
+            try:
+                value = float(props.get("observed", ""))
+            except ValueError:
+                value = None
+            line = props.get("mww_line", "")
+            out.append(Result(props["mww_run"], props.get("mww_criterion", "?"), outcome,
+                              props.get("display", props.get("observed", "—")),
+                              props.get("threshold", ""), props.get("message", ""),
+                              props.get("metric", ""), value, props.get("mww_file", ""),
+                              int(line) if line.isdigit() else None))
+        return out
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    state = config.stash.get(_STATE, None)
-    if state is None or not _ROWS:
-        return
-    for spec in state.runs:
-        rows = [r for r in _ROWS if r.run == spec.id]
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        rows = self.rows()
         if not rows:
-            continue
-        terminalreporter.write_sep("=", f"mww gate: {spec.id}")
-        for text, verdict in table_lines(rows):
-            terminalreporter.write_line(text, **VERDICT_MARKUP.get(verdict, {"bold": True}))
-        model = state.models.get(spec.path)
-        for warning in (model.warnings() if model else [])[:10]:
-            terminalreporter.write_line(f"note: {warning}", yellow=True)
+            return
+        for spec in self.state.runs:
+            mine = [r for r in rows if r.run == spec.id]
+            if not mine:
+                continue
+            terminalreporter.write_sep("=", f"mww gate: {spec.id}")
+            for text, verdict in table_lines(mine):
+                terminalreporter.write_line(text, **VERDICT_MARKUP.get(verdict, {"bold": True}))
+            model = self.state.models.get(spec.path)
+            for warning in (model.warnings() if model else [])[:10]:
+                terminalreporter.write_line(f"note: {warning}", yellow=True)
+        if self.on_controller:
+            self._github(terminalreporter)
+        for message in self.messages:
+            terminalreporter.write_line(message, yellow=True)
 
+    def _github(self, terminalreporter) -> None:
+        results = self.results()
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in annotations(results):
+                terminalreporter.write_line(line)
+        plots = self._plots(terminalreporter)
+        targets = [(Path(p), "w") for p in [self.config.getoption("mww_summary")] if p]
+        if os.environ.get("GITHUB_STEP_SUMMARY"):
+            targets.append((Path(os.environ["GITHUB_STEP_SUMMARY"]), "a"))
+        if not targets:
+            return
+        notes = {}
+        for spec in self.state.runs:
+            model = self.state.models.get(spec.path)
+            notes[spec.id] = model.warnings() if model else []
+        text = summary_markdown(results, notes, plots)
+        for path, mode in targets:
+            try:
+                with open(path, mode, encoding="utf-8") as handle:
+                    handle.write(text)
+            except OSError as exc:
+                terminalreporter.write_line(f"mww: could not write the summary to {path}: "
+                                            f"{exc.strerror or exc}", red=True)
 
-# --- writing baselines (once, on the controller) ---------------------------------------
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
-    config = session.config
-    state = config.stash.get(_STATE, None)
-    if state is None or hasattr(config, "workerinput"):  # xdist workers never write
-        return
-    writes = [(spec, plan.path, plan.kind == "create") for spec in state.runs
-              if (plan := state.baselines.get(spec.id)) and plan.kind in ("create", "update")]
-    writes += [(spec, state.save_to[spec.id], False) for spec in state.runs
-               if spec.id in state.save_to]
-    if not writes:
-        return
-    try:
-        criteria = load_criteria(state.criteria_path, state.criteria_display)
-    except CriteriaError:
-        return  # already reported as a collection error
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    for spec, path, exclusive in writes:
-        run = state.load(spec)
-        if not run.recognised:
-            continue
+    def _plots(self, terminalreporter) -> dict[str, str]:
+        folder = self.config.getoption("mww_plots")
+        if not folder:
+            return {}
         try:
-            write_snapshot(path, snapshot(run, criteria), exclusive=exclusive)
-        except OSError as exc:
-            message = f"mww: could not write baseline {path}: {exc.strerror or exc}"
-        else:
-            message = f"mww: baseline of {spec.id} written to {path}"
-        if reporter is not None:
-            reporter.write_line(message, yellow=True)
+            criteria = load_criteria(self.state.criteria_path, self.state.criteria_display)
+        except CriteriaError:
+            return {}
+        written = {}
+        for spec in self.state.runs:
+            run = self.state.load(spec)
+            if run.recognised:
+                path = plot_run(run, criteria, Path(folder))
+                written[spec.id] = str(path)
+                terminalreporter.write_line(f"mww: plot of {spec.id} written to {path}")
+        return written
+
+    @pytest.hookimpl(wrapper=True, trylast=True)  # inside the terminal reporter's wrapper
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus):
+        result = yield
+        if self.on_controller:
+            self._write_baselines()
+        if (self.config.getoption("mww_warn_only")
+                and session.exitstatus == pytest.ExitCode.TESTS_FAILED):
+            failed = [nodeid for _, outcome, nodeid in self.reports if outcome == "failed"]
+            if session.testsfailed == len(failed):  # only gate items failed
+                session.exitstatus = pytest.ExitCode.OK
+                self.messages.append(f"mww: --mww-warn-only: {len(failed)} gate failure(s) "
+                                     "reported; exit status 0")
+        return result
+
+    def _write_baselines(self) -> None:
+        """Baseline files are written here, once, by the controller (never by workers)."""
+        state = self.state
+        writes = [(spec, plan.path, plan.kind == "create") for spec in state.runs
+                  if (plan := state.baselines.get(spec.id))
+                  and plan.kind in ("create", "update")]
+        writes += [(spec, state.save_to[spec.id], False) for spec in state.runs
+                   if spec.id in state.save_to]
+        if not writes:
+            return
+        try:
+            criteria = load_criteria(state.criteria_path, state.criteria_display)
+        except CriteriaError:
+            return  # already reported as a collection error
+        for spec, path, exclusive in writes:
+            run = state.load(spec)
+            if not run.recognised:
+                continue
+            try:
+                write_snapshot(path, snapshot(run, criteria), exclusive=exclusive)
+            except OSError as exc:
+                message = f"mww: could not write baseline {path}: {exc.strerror or exc}"
+            else:
+                message = f"mww: baseline of {spec.id} written to {path}"
+            self.messages.append(message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from array import array
 from dataclasses import dataclass, field
 
 from . import metrics
@@ -20,7 +21,8 @@ from .remedies import (
     TREND_REMEDY,
     remedy_for,
 )
-from .run import Point, RunModel, Series
+from .run import RunModel
+from .series import Point, Series
 
 
 @dataclass
@@ -86,7 +88,7 @@ def _find(criterion: Criterion, run: RunModel, split: str | None = None,
     _refuse_damaged(criterion, run, split)
     for name in criterion.metrics:
         series = run.lookup(name, split)
-        if series is not None and len(series.points) >= min_points:
+        if series is not None and len(series) >= min_points:
             return name, series
     raise _missing(criterion, run, split)
 
@@ -130,15 +132,15 @@ class _Value:
     label: str  # "final, step 2600"
 
 
-def _aggregate(at: Aggregation, points: list[Point], run: RunModel, what: str) -> _Value:
-    if not points:
+def _aggregate(at: Aggregation, series: Series, run: RunModel, what: str) -> _Value:
+    """The value a criterion judges; only the points it rests on become objects."""
+    if not len(series):
         raise Unjudged(f"{what} has no points", [], skippable=True)
     if at.kind == "final":
-        p = points[-1]
+        p = series.point(-1)
         return _Value(p.value, [p], _step_label("final", p))
     if at.kind in ("min", "max"):
-        finite = [p for p in points if not math.isnan(p.value)] or points
-        p = (min if at.kind == "min" else max)(finite, key=lambda q: q.value)
+        p = series.point(series.extreme(largest=at.kind == "max"))
         return _Value(p.value, [p], _step_label(at.kind, p))
     if at.kind == "step" or at.kind == "best":
         if at.kind == "best":
@@ -152,14 +154,16 @@ def _aggregate(at: Aggregation, points: list[Point], run: RunModel, what: str) -
             step, source = run.best_step
         else:
             step, source = at.n, "the criterion"
-        for p in points:
-            if p.step == step:
-                return _Value(p.value, [p], _step_label(str(at.kind), p))
-        steps = ", ".join(str(p.step) for p in points[-8:])
+        index = series.index_of_step(step)
+        if index is not None:
+            p = series.point(index)
+            return _Value(p.value, [p], _step_label(str(at.kind), p))
+        steps = ", ".join(str(p.step) for p in series.tail(8))
         which = "best checkpoint, " if at.kind == "best" else ""
         raise Unjudged(f"{what} has no value at step {step} ({which}from {source})",
-                        [f"steps present (last 8): {steps}"], skippable=True)
-    last = points[-at.n:]
+                       [f"steps present (last 8): {steps}"], skippable=True)
+    indices = series.stepped()[-at.n:] or range(len(series))[-at.n:]
+    last = [series.point(i) for i in indices]
     value = sum(p.value for p in last) / len(last)
     short = f" (only {len(last)} points)" if len(last) < at.n else ""
     return _Value(value, last, f"mean of last {len(last)}{short}, steps "
@@ -179,7 +183,7 @@ def _judge_threshold(criterion: Criterion, run: RunModel) -> Verdict:
     at = criterion.at
     if split == "test" and at.kind != "final":
         at = Aggregation("final")  # the test split is one evaluation
-    got = _aggregate(at, series.points, run, f"{metric} ({split})")
+    got = _aggregate(at, series, run, f"{metric} ({split})")
     subject = f"{metric} ({split}, {got.label})"
     shown = metrics.fmt(metric, got.value)
     verdict = _bounded(criterion, subject, shown, got.value)
@@ -192,7 +196,7 @@ def _judge_threshold(criterion: Criterion, run: RunModel) -> Verdict:
     _remedy(verdict, criterion, remedy_for(metric))
     verdict.properties.update(metric=f"{metric} ({split})", observed=repr(got.value),
                               source="; ".join(p.where() for p in got.points[-3:]),
-                              step=_steps(got.points), points=str(len(series.points)))
+                              step=_steps(got.points), points=str(len(series)))
     return verdict
 
 
@@ -210,17 +214,16 @@ def _provenance(series: Series, got: _Value) -> list[str]:
              for p in got.points[-3:]]
     if len(got.points) > 3:
         lines.insert(0, f"mean of {len(got.points)} points; the last three:")
-    steps = [p.step for p in series.points if p.step is not None]
-    span = f", steps {steps[0]}–{steps[-1]}" if steps else ""
-    lines.append(f"read {len(series.points)} point(s) of {series.metric} ({series.split})"
+    stepped = series.stepped()
+    span = (f", steps {series.steps[stepped[0]]}–{series.steps[stepped[-1]]}" if stepped
+            else "")
+    lines.append(f"read {len(series)} point(s) of {series.metric} ({series.split})"
                  f"{span} from {', '.join(sorted(series.raw_names))}")
-    for p in got.points:
-        for other in series.shadowed:
-            if other.step == p.step or series.split == "test":
-                lines.append(f"also in {other.where()} as {other.value!r}; the "
-                             f"{'TensorBoard' if p.origin == 'tb' else 'exact report'} "
-                             "value is used")
-                break
+    for p in got.points[-1:]:
+        for other in series.shadowed_at(p.step)[:1]:
+            lines.append(f"also in {other.where()} as {other.value!r}; the "
+                         f"{'TensorBoard' if p.origin == 'tb' else 'exact report'} "
+                         "value is used")
     return lines
 
 
@@ -254,9 +257,11 @@ def _diagnose_fah(verdict: Verdict, run: RunModel, series: Series, got: _Value) 
     step = got.points[-1].step
     for metric in ("accuracy", "recall"):
         other = run.get(series.split, metric)
-        near = [p for p in other.points if p.step == step] if other else []
-        if near and near[-1].value >= 0.95:
-            verdict.details.append(f"{metric} at the same point is {near[-1].value:.4f}: "
+        index = other.index_of_step(step) if other and step is not None else None
+        if other is not None and step is None and series.split == "test" and len(other):
+            index = len(other) - 1
+        if index is not None and other.values[index] >= 0.95:
+            verdict.details.append(f"{metric} at the same point is {other.values[index]:.4f}: "
                                    + FA_WITH_GOOD_ACCURACY)
             return
 
@@ -287,10 +292,10 @@ def _gap_pairs(criterion: Criterion, run: RunModel):
         train, val = run.get("train", metric), run.get("validation", metric)
         if train is None or val is None:
             continue
-        train_at = {p.step: p for p in train.points}
-        pairs = [(train_at[p.step], p) for p in val.points if p.step in train_at]
+        train_at = {step: i for i, step in enumerate(train.steps)}
+        pairs = [(train_at[step], j) for j, step in enumerate(val.steps) if step in train_at]
         if pairs:
-            return name, metric, pairs
+            return name, metric, (train, val, pairs)
     raise Unjudged(
         f"train/validation gap of {criterion.name} not judged: the run has no "
         f"{' or '.join(repr(m) for m in criterion.metrics)} on both splits at a common step",
@@ -298,20 +303,32 @@ def _gap_pairs(criterion: Criterion, run: RunModel):
         skippable=True)
 
 
-def _gap_points(metric: str, pairs: list[tuple[Point, Point]]) -> list[Point]:
-    """How much worse validation is than train at each common step."""
+def _gap_points(metric: str, paired) -> Series:
+    """How much worse validation is than train at each common step, as a series whose
+    points carry the validation value's provenance."""
+    train, val, pairs = paired
     worse_is_higher = metrics.higher_is_better(metric) is False
-    return [Point(v.step, (v.value - t.value) if worse_is_higher else (t.value - v.value),
-                  "tb", v.file, v.place) for t, v in pairs]
+    sign = 1.0 if worse_is_higher else -1.0
+    tv, vv = train.values, val.values
+    values = array("d", (sign * (vv[j] - tv[i]) for i, j in pairs))
+    steps = array("q", (val.steps[j] for _, j in pairs))
+    locs = array("q", (val.locs[j] for _, j in pairs))
+    srcs = array("H", (val.srcs[j] for _, j in pairs)) if val.srcs is not None else None
+    return Series("validation", f"gap:{metric}", steps, values, locs, val.sources, srcs)
+
+
+def _pair_at(paired, step: int) -> tuple[Point, Point]:
+    train, val, _ = paired
+    return train.point(train.index_of_step(step)), val.point(val.index_of_step(step))
 
 
 def _gap_verdict(criterion: Criterion, run: RunModel, name: str, metric: str,
-                 pairs: list[tuple[Point, Point]]) -> Verdict:
+                 paired) -> Verdict:
     worse_is_higher = metrics.higher_is_better(metric) is False
-    gaps = _gap_points(metric, pairs)
+    pairs = paired[2]
+    gaps = _gap_points(metric, paired)
     got = _aggregate(criterion.at, gaps, run, f"gap on {metric}")
-    steps = {p.step for p in got.points}
-    used = [(t, v) for t, v in pairs if t.step in steps]
+    used = [_pair_at(paired, p.step) for p in got.points]
     formula = ("validation − train" if worse_is_higher else "train − validation")
     subject = f"train/validation gap on {metric} ({got.label})"
     verdict = _bounded(criterion, subject, f"{got.value:.4f}", got.value)
@@ -335,7 +352,7 @@ def _gap_verdict(criterion: Criterion, run: RunModel, name: str, metric: str,
 
 def _judge_trend(criterion: Criterion, run: RunModel) -> Verdict:
     name, series = _find(criterion, run, min_points=2)
-    points = [p for p in series.points if p.step is not None][-criterion.window:]
+    points = series.tail(criterion.window)
     if len(points) < 2:
         raise Unjudged(f"{series.metric} ({series.split}) has fewer than 2 evaluations with a "
                         "step; no trend can be judged", [], skippable=True)
@@ -394,7 +411,7 @@ def _slope(xy: list[tuple[float, float]]) -> float:
 def _judge_stagnation(criterion: Criterion, run: RunModel) -> Verdict:
     """Loss stuck above the guide's normal band and barely moving (guide: 0.45→0.43→0.44)."""
     _, series = _find(criterion, run, split="train", min_points=2)
-    points = [p for p in series.points if p.step is not None][-criterion.window:]
+    points = series.tail(criterion.window)
     above, min_change = criterion.options["above"], criterion.options["min_change"]
     values = [p.value for p in points]
     change = max(values) - min(values)
@@ -436,18 +453,19 @@ def _judge_lr_schedule(criterion: Criterion, run: RunModel) -> Verdict:
         start += steps
     tolerance = criterion.options["tolerance"]
     worst = None
-    for point in (p for p in series.points if p.step is not None):
-        allowed = [rate for _, first, last, rate, _ in bounds if first <= point.step <= last]
+    for index in series.stepped():
+        step, value = series.steps[index], series.values[index]
+        allowed = [rate for _, first, last, rate, _ in bounds if first <= step <= last]
         if not allowed:
             continue
         limit = max(allowed)  # a boundary step may show either phase's rate
-        if point.value > limit * (1 + tolerance) and (
-                worst is None or point.value / limit > worst[0].value / worst[1]):
-            worst = (point, limit)
+        if value > limit * (1 + tolerance) and (
+                worst is None or value / limit > worst[0].value / worst[1]):
+            worst = (series.point(index), limit)
     table = "; ".join(f"phase {n}: steps {a + 1}–{b} @ LR {r:g}" for n, a, b, r, _ in bounds)
     if worst is None:
         verdict = Verdict("passed", f"learning rate stays within each phase's LR over "
-                                    f"{len(series.points)} points ({len(bounds)} phases)")
+                                    f"{len(series)} points ({len(bounds)} phases)")
     else:
         point, limit = worst
         verdict = Verdict("failed", f"learning rate {point.value:.6g} at step {point.step} "
@@ -458,7 +476,7 @@ def _judge_lr_schedule(criterion: Criterion, run: RunModel) -> Verdict:
                            "they are normal")
     _remedy(verdict, criterion, "the learning rate must step down phase by phase; check the "
                                 "phase settings and any schedule override in the config")
-    verdict.properties.update(metric="learning_rate schedule", source=series.points[-1].where(),
+    verdict.properties.update(metric="learning_rate schedule", source=series.point(-1).where(),
                               observed=repr(worst[0].value) if worst else "within",
                               display=f"{worst[0].value:.6g}" if worst else "ok")
     return verdict
@@ -529,15 +547,15 @@ class Measurement:
 def measure(criterion: Criterion, run: RunModel) -> Measurement:
     """The value a threshold or gap criterion would judge (raises Unjudged)."""
     if criterion.check == "gap":
-        _, metric, pairs = _gap_pairs(criterion, run)
-        got = _aggregate(criterion.at, _gap_points(metric, pairs), run, f"gap on {metric}")
-        t, v = [(t, v) for t, v in pairs if t.step == got.points[-1].step][-1]
+        _, metric, paired = _gap_pairs(criterion, run)
+        got = _aggregate(criterion.at, _gap_points(metric, paired), run, f"gap on {metric}")
+        t, v = _pair_at(paired, got.points[-1].step)
         return Measurement(got.value, f"train/validation gap on {metric} ({got.label})",
                            f"gap:{metric}", "validation", f"{t.where()}; {v.where()}",
                            _steps(got.points), lower_is_better=True)
     _, series = _find(criterion, run)
     at = criterion.at if series.split != "test" else Aggregation("final")
-    got = _aggregate(at, series.points, run, f"{series.metric} ({series.split})")
+    got = _aggregate(at, series, run, f"{series.metric} ({series.split})")
     hours = run.ambient_hours.get(series.split) if series.metric == "ambient_fa_per_hour" \
         else None
     return Measurement(got.value, f"{series.metric} ({series.split}, {got.label})",

@@ -60,9 +60,10 @@ def plot_run(run: RunModel, criteria: CriteriaFile, folder: Path) -> Path:
         drawn = False
         for split, metric in keys:
             series = run.get(split, metric)
-            points = [p for p in series.points if p.step is not None] if series else []
-            if points:
-                axis.plot([p.step for p in points], [p.value for p in points], marker=".",
+            indices = series.stepped() if series else range(0)
+            if len(indices):
+                axis.plot(series.steps[indices.start:], series.values[indices.start:],
+                          marker="." if len(indices) < 200 else None,
                           label=f"{metric} ({split})")
                 drawn = True
         for limit, label in _thresholds(criteria, [m for s, m in keys

@@ -7,8 +7,8 @@ Built from every reader. Where TensorBoard and the log both hold a value for the
 
 from __future__ import annotations
 
-import math
 import re
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,36 +21,10 @@ from .readers.events import EventFile, read_event_file
 from .readers.jsonfiles import JsonFile, read_json
 from .readers.profiles import Profile, read_profile
 from .readers.terminal_log import LogReport, read_terminal_log
+from .series import NO_STEP, PRIORITY, Series, Source, merge, raw_series
 
-_PRIORITY = {"tb": 0, "report": 1, "log": 2}
 _CHECKPOINT_AT = re.compile(r"Checkpoint at step (\d+)")
 _REASON = re.compile(r"Reason:\s*(.*)")
-
-
-@dataclass(frozen=True)
-class Point:
-    step: int | None
-    value: float
-    origin: str  # "tb" | "report" | "log"
-    file: str
-    place: str  # "tag val/f1_score, record 431" | "line 136" | "advanced_metrics.fah"
-
-    def where(self) -> str:
-        return f"{self.file} ({self.place})"
-
-
-@dataclass
-class Series:
-    split: str
-    metric: str
-    points: list[Point] = field(default_factory=list)
-    raw_names: set[str] = field(default_factory=set)
-    # Values that another source also holds at the same step (it lost to a better one).
-    shadowed: list[Point] = field(default_factory=list)
-
-    @property
-    def origins(self) -> set[str]:
-        return {p.origin for p in self.points}
 
 
 @dataclass
@@ -206,50 +180,48 @@ def _dig(data, *keys):
 
 
 class _SeriesBuilder:
+    """Raw series per source, then one merged series per (split, metric)."""
+
     def __init__(self, run: RunModel) -> None:
         self.run = run
-        # (split, metric) → {step key → Point}
-        self.table: dict[tuple[str, str], dict[object, Point]] = {}
-        self.shadowed: dict[tuple[str, str], list[Point]] = {}
-        self.raw: dict[str, dict[object, Point]] = {}
-        self.raw_of: dict[tuple[str, str], set[str]] = {}
+        self.ranked: dict[tuple[str, str], list[tuple[int, Series]]] = {}
 
-    def put(self, split: str, metric: str, raw_name: str, point: Point) -> None:
-        key = (split, metric)
-        slot = "final" if split == "test" else point.step
-        points = self.table.setdefault(key, {})
-        current = points.get(slot)
-        if current is None or _PRIORITY[point.origin] < _PRIORITY[current.origin]:
-            if current is not None:
-                self.shadowed.setdefault(key, []).append(current)
-            points[slot] = point
-        elif _PRIORITY[point.origin] > _PRIORITY[current.origin]:
-            self.shadowed.setdefault(key, []).append(point)
-        else:
-            points[slot] = point  # same source written twice: the last one wins
-        self.raw.setdefault(raw_name, {})[slot] = point
-        self.raw_of.setdefault(key, set()).add(raw_name)
+    def keep(self, key: tuple[str, str] | None, series: Series, name: str) -> None:
+        self.run.raw[name] = series
+        if key is not None:
+            origin = series.sources[0].origin
+            self.ranked.setdefault(key, []).append((PRIORITY[origin], series))
 
     def add_events(self) -> None:
-        duplicates: dict[tuple[str, int], list] = {}
+        # the same tag in several files (a resumed run): concatenated in file order
+        parts: dict[str, list] = {}
         for event_file in self.run.events:
             folder_split = metrics.directory_split(Path(event_file.path).parent.name)
-            for p in event_file.scalars:
-                mapped = metrics.tag_to_metric(p.tag, folder_split)
-                point = Point(p.step, p.value, "tb", p.file, f"tag {p.tag}, record {p.record}")
-                seen = duplicates.setdefault((p.tag, p.step), [])
-                seen.append(point)
-                if mapped is None:
-                    self.raw.setdefault(f"tb:{p.tag}", {})[p.step] = point
-                    continue
-                self.put(mapped[0], mapped[1], f"tb:{p.tag}", point)
-        for (tag, step), points in duplicates.items():
-            values = {p.value for p in points if not math.isnan(p.value)}
-            if len(values) > 1:
-                self.run.problems.append(Problem(points[-1].file, f"tag {tag} @ step {step}", (
-                    f"written {len(points)} times with different values "
-                    f"({', '.join(repr(p.value) for p in points)}); the last is used"),
+            for tag, tag_series in event_file.series.items():
+                parts.setdefault(tag, []).append((event_file.path, folder_split, tag_series))
+        for tag, pieces in parts.items():
+            file, folder_split = pieces[-1][0], pieces[-1][1]
+            mapped = metrics.tag_to_metric(tag, folder_split)
+            split, metric = mapped if mapped else ("train" if tag.startswith("train")
+                                                   else "validation", f"tb:{tag}")
+            steps, values, records = array("q"), array("d"), array("q")
+            for _, _, piece in pieces:
+                steps.extend(piece.steps)
+                values.extend(piece.values)
+                records.extend(piece.records)
+            series, differing = raw_series(split, metric, Source("tb", file, tag, f"tb:{tag}"),
+                                           steps, values, records)
+            for step, written in differing[:5]:
+                self.run.problems.append(Problem(file, f"tag {tag} @ step {step}", (
+                    f"written {len(written)} times with different values "
+                    f"({', '.join(repr(v) for v in written)}); the last is used"),
                     severity="warning", source="tensorboard"))
+            if len(differing) > 5:
+                self.run.problems.append(Problem(file, f"tag {tag}", (
+                    f"{len(differing)} steps were written more than once with different "
+                    "values; the last value is used at each"), severity="warning",
+                    source="tensorboard"))
+            self.keep(mapped, series, f"tb:{tag}")
 
     def add_report(self) -> None:
         report = self.run.test_report
@@ -263,39 +235,28 @@ class _SeriesBuilder:
                 number = _as_number(value)
                 if number is None:
                     continue
-                metric = metrics.canonical(key)
-                point = Point(None, number, "report", report.path, f"{section}.{key}")
-                self.put("test", metric, f"report:{section}.{key}", point)
+                name = f"report:{section}.{key}"
+                source = Source("report", report.path, f"{section}.{key}", name)
+                series, _ = raw_series("test", metrics.canonical(key), source, [NO_STEP],
+                                       [number], [0])
+                self.keep(("test", metrics.canonical(key)), series, name)
 
     def add_log(self) -> None:
         log = self.run.log
         if log is None:
             return
-        for v in log.values:
-            metric = metrics.canonical(v.name)
-            prefix = "log:test:" if v.split == "test" else "log:"
-            place = f"line {v.line}" + (f", {v.table}" if v.table != "progress" else "")
-            self.put(v.split, metric, f"{prefix}{v.name}",
-                     Point(v.step, v.value, "log", log.path, place))
+        for (split, name, kind), values in log.series.items():
+            metric = metrics.canonical(name)
+            raw = f"log:test:{name}" if split == "test" else f"log:{name}"
+            source = Source("log", log.path, kind, raw)
+            series, _ = raw_series(split, metric, source, values.steps, values.values,
+                                   values.lines)
+            self.keep((split, metric), series, raw)
 
     def finish(self) -> None:
-        for key, points in self.table.items():
-            series = Series(key[0], key[1], _ordered(points), self.raw_of.get(key, set()),
-                            self.shadowed.get(key, []))
-            self.run.series[key] = series
-        for name, points in self.raw.items():
-            split, metric = self._raw_split(name)
-            self.run.raw[name] = Series(split, metric, _ordered(points), {name})
-
-    def _raw_split(self, name: str) -> tuple[str, str]:
-        for key, names in self.raw_of.items():
-            if name in names:
-                return key
-        return "train" if name.startswith("tb:train") else "validation", name
-
-
-def _ordered(points: dict[object, Point]) -> list[Point]:
-    return sorted(points.values(), key=lambda p: -1 if p.step is None else p.step)
+        for key, ranked in self.ranked.items():
+            ordered = [series for _, series in sorted(ranked, key=lambda item: item[0])]
+            self.run.series[key] = merge(key[0], key[1], ordered)
 
 
 def _as_number(value) -> float | None:

@@ -1,5 +1,6 @@
 """The guide's training-health checks: stagnation, LR schedule, finished, duration, warn."""
 
+from array import array
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,8 @@ from pytest_mww.criteria import parse_criteria
 from pytest_mww.judge import judge
 from pytest_mww.layout import Layout
 from pytest_mww.readers.terminal_log import LogReport
-from pytest_mww.run import Point, RunModel, Series, load_run
+from pytest_mww.run import RunModel, load_run
+from pytest_mww.series import Series, Source
 
 
 def criterion(body: str):
@@ -19,9 +21,10 @@ def model(train_loss=None, lr=None, phases=None, log: LogReport | None = None) -
     run = RunModel("r", Path("/nonexistent"), Layout(Path("/nonexistent")), log=log)
     for metric, values in (("loss", train_loss), ("learning_rate", lr)):
         if values:
-            run.series[("train", metric)] = Series("train", metric, [
-                Point(step, value, "tb", "events", f"tag train/{metric}")
-                for step, value in values], {f"tb:train/{metric}"})
+            run.series[("train", metric)] = Series(
+                "train", metric, array("q", [s for s, _ in values]),
+                array("d", [v for _, v in values]), array("q", range(len(values))),
+                [Source("tb", "events", f"train/{metric}", f"tb:train/{metric}")])
     if phases is not None:
         run.log = log or LogReport("logs/terminal.log")
         run.log.phases = phases

@@ -13,7 +13,7 @@ def test_tensorboard_float_wins_over_the_rounded_log(make_run):
     f1 = run.get("validation", "f1")
     assert f1.points[-1].origin == "tb"
     assert f1.points[-1].value == _f32(curves(SampleRun(), 2000)["f1"])
-    assert any(p.origin == "log" and p.step == 2000 for p in f1.shadowed)
+    assert [(p.origin, p.step) for p in f1.shadowed_at(2000)] == [("log", 2000)]
     assert {"tb:val/f1_score", "log:F1 Score"} <= f1.raw_names
     assert run.lookup("log:F1 Score", "validation").points[-1].value == 0.95
 

@@ -9,11 +9,13 @@ after ``🏁 Training Complete`` are test data and are never mixed with validati
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from ..problems import Problem
+from ..series import NO_STEP
 
 MAX_LOG_BYTES = 512 * 1024 * 1024
 
@@ -54,6 +56,28 @@ _TEST_SECTION_MARKS = ("🏁 Training Complete", "Running Comprehensive Test Eva
                        "Test Evaluation Results")
 
 
+KINDS = ("progress", "Validation Results", "Basic Metrics", "Advanced Metrics")
+
+
+@dataclass
+class LogSeries:
+    """Every value of one row name in one kind of table (or progress lines), in log order.
+
+    ``lines`` holds the line of the value, or for validation tables the line of the table's
+    title (the rows follow it directly).
+    """
+
+    split: str
+    name: str
+    kind: str
+    steps: array = field(default_factory=lambda: array("q"))
+    values: array = field(default_factory=lambda: array("d"))
+    lines: array = field(default_factory=lambda: array("q"))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 @dataclass(frozen=True)
 class LogValue:
     """One number read from a table or progress line."""
@@ -90,7 +114,7 @@ class LogReport:
     ended: tuple[datetime, int] | None = None
     completion_line: int | None = None
     success_line: int | None = None
-    values: list[LogValue] = field(default_factory=list)
+    series: dict[tuple[str, str, str], LogSeries] = field(default_factory=dict)
     best_models: list[BestModel] = field(default_factory=list)
     checkpoints: list[tuple[int, str]] = field(default_factory=list)
     confusions: list[Confusion] = field(default_factory=list)
@@ -105,6 +129,26 @@ class LogReport:
     lines: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def add(self, split: str, name: str, kind: str, step: int | None, value: float,
+            line: int) -> None:
+        key = (split, name, kind)
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = LogSeries(split, name, kind)
+        series.steps.append(NO_STEP if step is None else step)
+        series.values.append(value)
+        series.lines.append(line)
+
+    @property
+    def values(self) -> list[LogValue]:
+        """Every value as an object, in log order (for inspection and tests)."""
+        out = [LogValue(s.split, s.name, v, None if st == NO_STEP else st, ln,
+                        f"Validation Results — Step {st}" if s.kind == "Validation Results"
+                        else s.kind)
+               for s in self.series.values()
+               for st, v, ln in zip(s.steps, s.values, s.lines, strict=True)]
+        return sorted(out, key=lambda v: v.line)
 
     @property
     def duration_seconds(self) -> float | None:
@@ -121,33 +165,91 @@ class LogReport:
 
 
 def read_terminal_log(path: Path, display: str) -> LogReport:
+    """Read the log in chunks (memory stays bounded however long it is)."""
     report = LogReport(display)
+    parser = _LogParser(report)
     try:
         if path.stat().st_size > MAX_LOG_BYTES:
             report.problems.append(_problem(display, "", f"is larger than {MAX_LOG_BYTES} bytes; "
                                             "not read"))
             return report
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            for text, first_line in _chunks(handle, report):
+                parser.feed(text, first_line)
     except OSError as exc:
         report.problems.append(_problem(display, "", f"cannot be read: {exc.strerror or exc}"))
         return report
-    _LogParser(report).feed(_decode(raw, report))
+    parser.close()
     _finish(report)
     return report
 
 
-def _decode(raw: bytes, report: LogReport) -> str:
+CHUNK_BYTES = 4 * 1024 * 1024
+_BLOCK_STARTS = (b"Validation Results", b"Basic Metrics", b"Advanced Metrics",
+                 b"Confusion Matrix", b"BEST MODEL", b"Per-Class", b"Per-Category")
+_TABLE_REACH = 64 * 1024  # no table is longer than this
+
+
+def _chunks(handle, report: LogReport):
+    """Decoded pieces of the log that end at line starts and never split a table."""
+    carry, line, offset, warned = b"", 1, 0, False
+    while True:
+        data = handle.read(CHUNK_BYTES)
+        buf = carry + data
+        if not data:
+            if buf:
+                yield _decode(buf, report, line, offset, warned), line
+            return
+        cut = _safe_cut(buf)
+        if cut <= 0:
+            carry = buf
+            continue
+        piece, carry = buf[:cut], buf[cut:]
+        text = _decode(piece, report, line, offset, warned)
+        warned = warned or bool(report.problems and report.problems[-1].message.startswith(
+            "is not valid UTF-8"))
+        yield text, line
+        line += piece.count(b"\n")
+        offset += len(piece)
+
+
+def _safe_cut(buf: bytes) -> int:
+    end = buf.rfind(b"\n") + 1
+    if end <= 0:
+        return 0
+    lowest = max(0, end - _TABLE_REACH)
+    title = max(buf.rfind(mark, lowest, end) for mark in _BLOCK_STARTS)
+    if title >= 0:
+        return buf.rfind(b"\n", 0, title) + 1
+    return end
+
+
+def _decode(raw: bytes, report: LogReport, first_line: int, offset: int, warned: bool) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
         text = raw.decode("utf-8", errors="replace")
-        bad = text.count("\ufffd")
-        report.problems.append(Problem(
-            report.path, f"line {line}",
-            f"is not valid UTF-8 (first bad byte at offset {exc.start}; {bad} characters "
-            "replaced); the rest of the log is read", severity="warning", source="log"))
+        if not warned:
+            line = first_line + raw.count(b"\n", 0, exc.start)
+            report.problems.append(Problem(
+                report.path, f"line {line}",
+                f"is not valid UTF-8 (first bad byte at offset {offset + exc.start}); bad bytes "
+                "are replaced and the rest of the log is read", severity="warning",
+                source="log"))
         return text
+
+
+# A validation table in bulk: its title (the step may wrap onto the next line) and the
+# table lines that follow. Rows: | name | value | (ASCII) or │ name │ value │ (the guide).
+_VAL_BLOCK = re.compile(
+    r"Validation Results[ \t]*[—–-]+[ \t]*Step[ \t]*(?:(\d+)[ \t]*/[ \t]*(\d+))?[^\n]*\n"
+    r"(?:[ \t]*(\d+)[ \t]*/[ \t]*(\d+)[ \t]*\n)?"
+    r"((?:[ \t]*[+|│┃┌├└┏┡┗][^\n]*(?:\n|\Z))*)")
+_BLOCK_ROW = re.compile(
+    r"^[ \t]*[|│┃][ \t]*([^|│┃\n]*?)[ \t]*[|│┃][ \t]*([^|│┃\s][^|│┃\n]*?)[ \t]*[|│┃]",
+    re.M)
+_CUT_ROW = re.compile(r"^(?![^\n]*[-─━=]{3})[ \t]*[|│┃][^|│┃\n]*(?:[|│┃][^|│┃\n]*)?$",
+                      re.M)
 
 
 class _LogParser:
@@ -163,17 +265,77 @@ class _LogParser:
         self.best_path: str | None = None
         self.confusion: dict | None = None
         self.confusion_columns: list[str] = []
+        self.lineno = 0  # lines handled so far
+        self.table_line = 0  # line of the current validation table's title
 
-    def feed(self, text: str) -> None:
-        number = 0
-        for number, physical in enumerate(text.split("\n"), start=1):
-            physical = _ANSI.sub("", physical)
-            # A carriage return redraws the line: every segment was shown once.
-            for segment in physical.split("\r"):
-                self.line(segment, number)
-        self.r.lines = number
+    def feed(self, text: str, first_line: int) -> None:
+        self.lineno = first_line - 1
+        if "\x1b" in text:
+            text = _ANSI.sub("", text)
+        if "\r" in text:  # redrawn lines: every segment on its own, the slow way
+            self._lines(text)
+            return
+        pos = 0
+        for match in _VAL_BLOCK.finditer(text):
+            start = text.rfind("\n", 0, match.start()) + 1
+            if start < pos:
+                continue
+            self._lines(text[pos:start])
+            if not self._block(match, text, start):
+                self._lines(text[start:match.end()])
+            pos = match.end()
+        self._lines(text[pos:])
+
+    def close(self) -> None:
+        self.r.lines = self.lineno
         self._close_best()
         self._close_confusion()
+
+    def _lines(self, segment: str) -> None:
+        if not segment:
+            return
+        parts = segment.split("\n")
+        if segment.endswith("\n"):
+            parts.pop()
+        for physical in parts:
+            self.lineno += 1
+            # A carriage return redraws the line: every segment was shown once.
+            for piece in physical.split("\r") if "\r" in physical else (physical,):
+                self.line(piece, self.lineno)
+
+    def _block(self, match: re.Match, text: str, start: int) -> bool:
+        """A whole validation table at once; False when it is not one (no step)."""
+        step_text = match.group(1) or match.group(3)
+        if step_text is None:
+            return False
+        title_line = self.lineno + 1
+        self._close_best()
+        self._close_confusion()
+        self.pending_title = False
+        step = int(step_text)
+        self._open_validation_table(step, title_line)
+        split = "test" if self.in_test else "validation"
+        add = self.r.add
+        body = match.group(5)
+        for name, cell in _BLOCK_ROW.findall(body):
+            if name in ("Metric", "Class", "Category", ""):
+                continue
+            try:
+                value = float(cell)
+            except ValueError:
+                value = parse_number(cell)
+                if value is None:
+                    continue
+            add(split, name, "Validation Results", step, value, title_line)
+        if "|" in body or "│" in body:
+            for cut in _CUT_ROW.finditer(body):
+                line = title_line + text.count("\n", start, match.start(5) + cut.start()) - 0
+                self.r.problems.append(_problem(self.r.path, f"line {line}",
+                                                f"table row is cut off: "
+                                                f"{cut.group(0).strip()[:80]!r}", "warning"))
+        self.lineno += text.count("\n", start, match.end())
+        self.table = None
+        return True
 
     def line(self, text: str, number: int) -> None:
         stripped = text.strip()
@@ -263,7 +425,7 @@ class _LogParser:
                              float(match.group(3)), number))
 
     def _open_validation_table(self, step: int, number: int) -> None:
-        self.table, self.step = "metrics", step
+        self.table, self.step, self.table_line = "metrics", step, number
         self.table_title = f"Validation Results — Step {step}"
         if not self.in_test:
             self.r.validation_tables += 1
@@ -293,7 +455,10 @@ class _LogParser:
         if value is None:
             return
         split = "test" if self.in_test else "validation"
-        self.r.values.append(LogValue(split, name, value, self.step, number, self.table_title))
+        kind = "Validation Results" if self.table_title.startswith("Validation") else \
+            self.table_title
+        line = self.table_line if kind == "Validation Results" else number
+        self.r.add(split, name, kind, self.step, value, line)
 
     def _confusion_row(self, text: str) -> None:
         match = _ROW3.match(text)
@@ -358,7 +523,7 @@ class _LogParser:
                            ("learning_rate", match.group(6))):
             value = parse_number(cell) if cell else None
             if value is not None:
-                self.r.values.append(LogValue("train", name, value, step, number, "progress"))
+                self.r.add("train", name, "progress", step, value, number)
 
 
 def _finish(report: LogReport) -> None:

@@ -312,7 +312,7 @@ def _gap_points(metric: str, paired) -> Series:
     tv, vv = train.values, val.values
     values = array("d", (sign * (vv[j] - tv[i]) for i, j in pairs))
     steps = array("q", (val.steps[j] for _, j in pairs))
-    locs = array("q", (val.locs[j] for _, j in pairs))
+    locs = array("I", (val.locs[j] for _, j in pairs))
     srcs = array("H", (val.srcs[j] for _, j in pairs)) if val.srcs is not None else None
     return Series("validation", f"gap:{metric}", steps, values, locs, val.sources, srcs)
 

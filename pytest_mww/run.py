@@ -204,11 +204,15 @@ class _SeriesBuilder:
             mapped = metrics.tag_to_metric(tag, folder_split)
             split, metric = mapped if mapped else ("train" if tag.startswith("train")
                                                    else "validation", f"tb:{tag}")
-            steps, values, records = array("q"), array("d"), array("q")
-            for _, _, piece in pieces:
-                steps.extend(piece.steps)
-                values.extend(piece.values)
-                records.extend(piece.records)
+            if len(pieces) == 1:
+                steps, values, records = pieces[0][2].steps, pieces[0][2].values, \
+                    pieces[0][2].records
+            else:
+                steps, values, records = array("q"), array("d"), array("I")
+                for _, _, piece in pieces:
+                    steps.extend(piece.steps)
+                    values.extend(piece.values)
+                    records.extend(piece.records)
             series, differing = raw_series(split, metric, Source("tb", file, tag, f"tb:{tag}"),
                                            steps, values, records)
             for step, written in differing[:5]:

@@ -46,7 +46,7 @@ class Source:
         if self.label == "progress":
             return f"line {loc}"
         if self.label == "Validation Results" and step is not None:
-            return f"line {loc}, Validation Results — Step {step}"
+            return f"Validation Results — Step {step} table at line {loc}"
         return f"line {loc}, {self.label}"
 
 
@@ -62,8 +62,9 @@ class Series:
         self.split, self.metric = split, metric
         self.steps, self.values, self.locs = steps, values, locs
         self.sources, self.srcs = sources, srcs
-        self.raw_names = {s.raw_name for s in sources}
         self.lower = list(lower)  # raw series that lost to this one where steps coincide
+        self.raw_names = {s.raw_name for s in sources} | {
+            name for other in self.lower for name in other.raw_names}
 
     def __len__(self) -> int:
         return len(self.values)
@@ -134,10 +135,10 @@ def raw_series(split: str, metric: str, source: Source, steps, values, locs
 
     Returns the series and the steps written more than once with different values.
     """
-    steps = array("q", steps)
-    values = array("d", values)
-    locs = array("q", locs)
-    if all(steps[i] < steps[i + 1] for i in range(len(steps) - 1)):
+    steps = _as_array("q", steps)
+    values = _as_array("d", values)
+    locs = _as_array("I", locs)
+    if _strictly_increasing(steps):
         return Series(split, metric, steps, values, locs, [source]), []
     last: dict[int, int] = {}
     seen: dict[int, list[float]] = {}
@@ -150,7 +151,29 @@ def raw_series(split: str, metric: str, source: Source, steps, values, locs
     differing = [(s, vals) for s, vals in seen.items()
                  if len({v for v in vals if not math.isnan(v)}) > 1]
     return Series(split, metric, array("q", order), array("d", (values[i] for i in picked)),
-                  array("q", (locs[i] for i in picked)), [source]), differing
+                  array("I", (locs[i] for i in picked)), [source]), differing
+
+
+def _as_array(typecode: str, values) -> array:
+    """The values as an array, shared (not copied) when they already are one."""
+    if isinstance(values, array) and values.typecode == typecode:
+        return values
+    return array(typecode, values)
+
+
+def _strictly_increasing(steps: array) -> bool:
+    if len(steps) < 2:
+        return True
+    # compare the array with itself shifted by one, in C: a[1:] > a[:-1] element-wise is
+    # not available for arrays, so test the cheap common case first
+    if steps[0] < steps[1] and steps[-2] < steps[-1]:
+        previous = steps[0]
+        for step in steps[1:]:
+            if step <= previous:
+                return False
+            previous = step
+        return True
+    return False
 
 
 def merge(split: str, metric: str, ranked: list[Series]) -> Series:
@@ -159,17 +182,22 @@ def merge(split: str, metric: str, ranked: list[Series]) -> Series:
         only = ranked[0]
         return Series(split, metric, only.steps, only.values, only.locs, only.sources,
                       only.srcs)
+    best = ranked[0]
     if split == "test":  # one evaluation: the best source's value
-        best = ranked[0]
         return Series(split, metric, best.steps[-1:], best.values[-1:], best.locs[-1:],
                       best.sources, None, lower=ranked[1:])
+    if all(other.steps == best.steps for other in ranked[1:]):
+        # the usual case (TensorBoard and the log at the same evaluations): the best
+        # source holds every step, so it is the merged series as it is
+        return Series(split, metric, best.steps, best.values, best.locs, best.sources,
+                      best.srcs, lower=ranked[1:])
     sources = [s.sources[0] for s in ranked]
     winner: dict[int, tuple[int, int]] = {}
     for rank in range(len(ranked) - 1, -1, -1):  # better ranks overwrite worse ones
         for i, step in enumerate(ranked[rank].steps):
             winner[step] = (rank, i)
     order = sorted(winner)
-    steps, values, locs, srcs = array("q"), array("d"), array("q"), array("H")
+    steps, values, locs, srcs = array("q"), array("d"), array("I"), array("H")
     for step in order:
         rank, i = winner[step]
         steps.append(step)

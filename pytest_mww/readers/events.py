@@ -55,7 +55,7 @@ class TagSeries:
     tag: str
     steps: array = field(default_factory=lambda: array("q"))
     values: array = field(default_factory=lambda: array("d"))
-    records: array = field(default_factory=lambda: array("q"))
+    records: array = field(default_factory=lambda: array("I"))
 
     def __len__(self) -> int:
         return len(self.steps)

@@ -72,7 +72,7 @@ class LogSeries:
     kind: str
     steps: array = field(default_factory=lambda: array("q"))
     values: array = field(default_factory=lambda: array("d"))
-    lines: array = field(default_factory=lambda: array("q"))
+    lines: array = field(default_factory=lambda: array("I"))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -246,7 +246,7 @@ _VAL_BLOCK = re.compile(
     r"(?:[ \t]*(\d+)[ \t]*/[ \t]*(\d+)[ \t]*\n)?"
     r"((?:[ \t]*[+|│┃┌├└┏┡┗][^\n]*(?:\n|\Z))*)")
 _BLOCK_ROW = re.compile(
-    r"^[ \t]*[|│┃][ \t]*([^|│┃\n]*?)[ \t]*[|│┃][ \t]*([^|│┃\s][^|│┃\n]*?)[ \t]*[|│┃]",
+    r"^[ \t]*[|│┃][ \t]*([^|│┃\n]*[^|│┃\n \t])[ \t]*[|│┃][ \t]*([^|│┃\n \t]+)[ \t]*[|│┃]",
     re.M)
 _CUT_ROW = re.compile(r"^(?![^\n]*[-─━=]{3})[ \t]*[|│┃][^|│┃\n]*(?:[|│┃][^|│┃\n]*)?$",
                       re.M)
@@ -267,6 +267,14 @@ class _LogParser:
         self.confusion_columns: list[str] = []
         self.lineno = 0  # lines handled so far
         self.table_line = 0  # line of the current validation table's title
+        self.sinks: dict[tuple[str, str], tuple] = {}
+
+    def _sink(self, split: str, name: str) -> tuple:
+        key = (split, name, "Validation Results")
+        series = self.r.series.get(key)
+        if series is None:
+            series = self.r.series[key] = LogSeries(split, name, "Validation Results")
+        return series.steps.append, series.values.append, series.lines.append
 
     def feed(self, text: str, first_line: int) -> None:
         self.lineno = first_line - 1
@@ -309,25 +317,35 @@ class _LogParser:
         if step_text is None:
             return False
         title_line = self.lineno + 1
-        self._close_best()
-        self._close_confusion()
+        if self.best_open is not None:
+            self._close_best()
+        if self.confusion is not None:
+            self._close_confusion()
         self.pending_title = False
         step = int(step_text)
         self._open_validation_table(step, title_line)
         split = "test" if self.in_test else "validation"
-        add = self.r.add
+        sinks = self.sinks
         body = match.group(5)
-        for name, cell in _BLOCK_ROW.findall(body):
-            if name in ("Metric", "Class", "Category", ""):
-                continue
+        rows = _BLOCK_ROW.findall(body)
+        for name, cell in rows:
+            sink = sinks.get((split, name))
+            if sink is None:
+                if name in ("Metric", "Class", "Category", ""):
+                    continue
+                sink = sinks[(split, name)] = self._sink(split, name)
             try:
                 value = float(cell)
             except ValueError:
                 value = parse_number(cell)
                 if value is None:
                     continue
-            add(split, name, "Validation Results", step, value, title_line)
-        if "|" in body or "│" in body:
+            sink[0](step)
+            sink[1](value)
+            sink[2](title_line)
+        # a row cut off mid-row is rare: look for it only when the bars do not add up
+        # (a row has three bars, an ASCII separator |---+---| two)
+        if body.count("|") + body.count("│") != 3 * len(rows) + 2 * body.count("|-"):
             for cut in _CUT_ROW.finditer(body):
                 line = title_line + text.count("\n", start, match.start(5) + cut.start()) - 0
                 self.r.problems.append(_problem(self.r.path, f"line {line}",

@@ -126,6 +126,14 @@ class EventFile:
         series.records.append(record)
 
 
+def _varint(data: bytes) -> int:
+    """A protobuf int64 varint (negative steps take ten bytes)."""
+    value = 0
+    for shift, byte in enumerate(data):
+        value |= (byte & 0x7F) << (7 * shift)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
 def masked_crc(data) -> int:
     crc = google_crc32c.value(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
@@ -147,7 +155,7 @@ class _Scanner:
 
     def __init__(self, handle, out: EventFile) -> None:
         self.handle, self.out = handle, out
-        self.header_crcs: dict[bytes, int] = {}
+        self.header_crcs: dict[int, int] = {}
 
     def run(self) -> None:
         out = self.out
@@ -162,9 +170,9 @@ class _Scanner:
         unpack_f32 = _F32.unpack
         crc_value = google_crc32c.value
         header_crcs = self.header_crcs
-        tensor_match, legacy_match = _TENSOR_SCALAR.fullmatch, _LEGACY_SCALAR.fullmatch
-        # tag bytes → (steps.append, values.append, records.append, value length, kind)
-        sinks: dict[tuple[bytes, int], tuple] = {}
+        # try first the shape the last scalar had (files hold one kind or the other)
+        matchers = [(_TENSOR_SCALAR.fullmatch, {}), (_LEGACY_SCALAR.fullmatch, {})]
+        kinds = {id(matchers[0][1]): 0, id(matchers[1][1]): 1}
         while True:
             if len(buf) - pos < 12:
                 more = self.handle.read(CHUNK_BYTES)
@@ -173,10 +181,9 @@ class _Scanner:
                 buf, base, pos = buf[pos:] + more, base + pos, 0
                 continue
             length, length_crc = unpack_header(buf, pos)
-            head = buf[pos:pos + 8]
-            known = header_crcs.get(head)
+            known = header_crcs.get(length)  # the header's CRC depends on the length only
             if known is None:
-                known = header_crcs[head] = masked_crc(head)
+                known = header_crcs[length] = masked_crc(buf[pos:pos + 8])
             if known != length_crc:
                 self._stop(base + pos, index, "record length checksum mismatch")
                 return
@@ -196,25 +203,30 @@ class _Scanner:
                 self._stop(base + pos, index, "record data checksum mismatch")
                 return
             # the fast path: a scalar event of the fixed shape, decoded from its bytes
-            match = tensor_match(payload)
-            kind = 0
+            fullmatch, sinks = matchers[0]
+            match = fullmatch(payload)
             if match is None:
-                match = legacy_match(payload)
-                kind = 1
+                fullmatch, sinks = matchers[1]
+                match = fullmatch(payload)
+                if match is not None:
+                    matchers.reverse()
             if match is not None:
                 step_bytes, summary_len, value_len, tag_len, tag, number = match.groups()
-                sink = sinks.get((tag, kind))
+                sink = sinks.get(tag)
                 if sink is None:
-                    sink = sinks[(tag, kind)] = self._sink(tag, kind)
+                    sink = sinks[tag] = self._sink(tag, kinds[id(sinks)])
                 if (sink is not False and value_len[0] == sink[3]
                         and summary_len[0] == sink[3] + 2 and tag_len[0] == sink[4]):
                     step = step_bytes[0]
                     if step > 127:
-                        step = 0
-                        for shift, byte in enumerate(step_bytes):
-                            step |= (byte & 0x7F) << (7 * shift)
-                        if step >= 1 << 63:
-                            step -= 1 << 64
+                        width = len(step_bytes)
+                        if width == 2:
+                            step = (step & 0x7F) | (step_bytes[1] << 7)
+                        elif width == 3:
+                            step = ((step & 0x7F) | ((step_bytes[1] & 0x7F) << 7)
+                                    | (step_bytes[2] << 14))
+                        else:
+                            step = _varint(step_bytes)
                     sink[0](step)
                     sink[1](unpack_f32(number)[0])
                     sink[2](index)
@@ -257,12 +269,7 @@ class _Scanner:
             if sink is False or value_len[0] != sink[3] or summary_len[0] != sink[3] + 2 \
                     or tag_len[0] != sink[4]:
                 return False
-            step = 0
-            for shift, byte in enumerate(step_bytes):
-                step |= (byte & 0x7F) << (7 * shift)
-            if step >= 1 << 63:
-                step -= 1 << 64
-            sink[0](step)
+            sink[0](_varint(step_bytes))
             sink[1](_F32.unpack(number)[0])
             sink[2](index)
             return True

@@ -64,6 +64,11 @@ def best_checkpoint(run: RunModel) -> Path | None:
 
 def _missing_best(run: RunModel) -> Unjudged:
     where = ", ".join(run.layout.rel(d) or "." for d in checkpoint_dirs(run))
+    for folder in checkpoint_dirs(run):
+        odd = folder / "best_weights.weights.h5"
+        if odd.is_dir():
+            return Unjudged(f"{run.layout.rel(odd)} is a folder, not a checkpoint file", [],
+                            skippable=False)
     return Unjudged(f"no best checkpoint in run {run.name}",
                     [f"looked for best_weights.weights.h5 and best_fah_step_*.ckpt in {where}"],
                     skippable=True)

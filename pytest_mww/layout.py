@@ -82,6 +82,10 @@ def _walk(root: Path, layout: Layout):
             if (here / name).is_symlink():
                 layout.problems.append(_link_problem(layout, here / name))
                 dirs.remove(name)
+            elif _looks_like_a_file(name):
+                layout.problems.append(Problem(layout.rel(here / name), "", (
+                    "is a folder where a file of that name is expected; not read"),
+                    severity="warning"))
         if depth >= MAX_DEPTH:
             dirs[:] = []
         for name in sorted(files):
@@ -96,6 +100,11 @@ def _walk(root: Path, layout: Layout):
                 layout.problems.append(_link_problem(layout, path))
                 continue
             yield path
+
+
+def _looks_like_a_file(name: str) -> bool:
+    return bool(_LOG_NAME.match(name) or "tfevents" in name or name.endswith(
+        (".json", ".prof", ".h5", ".ckpt")))
 
 
 def _link_problem(layout: Layout, path: Path) -> Problem:

@@ -204,6 +204,12 @@ class _SeriesBuilder:
             mapped = metrics.tag_to_metric(tag, folder_split)
             split, metric = mapped if mapped else ("train" if tag.startswith("train")
                                                    else "validation", f"tb:{tag}")
+            for (first, _, a), (second, _, b) in zip(pieces, pieces[1:], strict=False):
+                if len(a) and len(b) and min(b.steps) <= max(a.steps):
+                    self.run.notes.append(
+                        f"{second} repeats steps {max(min(b.steps), min(a.steps))}–"
+                        f"{min(max(a.steps), max(b.steps))} of tag {tag} from {first} (a resumed "
+                        "run?); at each repeated step the later file's value is judged")
             if len(pieces) == 1:
                 steps, values, records = pieces[0][2].steps, pieces[0][2].values, \
                     pieces[0][2].records
@@ -213,8 +219,13 @@ class _SeriesBuilder:
                     steps.extend(piece.steps)
                     values.extend(piece.values)
                     records.extend(piece.records)
-            series, differing = raw_series(split, metric, Source("tb", file, tag, f"tb:{tag}"),
-                                           steps, values, records)
+            series, differing, back = raw_series(
+                split, metric, Source("tb", file, tag, f"tb:{tag}"), steps, values, records)
+            if back is not None and len(pieces) == 1:
+                self.run.problems.append(Problem(file, f"tag {tag}, record {records[back]}", (
+                    f"steps go backwards (step {steps[back]} after {steps[back - 1]}); the "
+                    "points are judged in step order"), severity="warning",
+                    source="tensorboard"))
             for step, written in differing[:5]:
                 self.run.problems.append(Problem(file, f"tag {tag} @ step {step}", (
                     f"written {len(written)} times with different values "
@@ -241,8 +252,8 @@ class _SeriesBuilder:
                     continue
                 name = f"report:{section}.{key}"
                 source = Source("report", report.path, f"{section}.{key}", name)
-                series, _ = raw_series("test", metrics.canonical(key), source, [NO_STEP],
-                                       [number], [0])
+                series, _, _ = raw_series("test", metrics.canonical(key), source,
+                                          [NO_STEP], [number], [0])
                 self.keep(("test", metrics.canonical(key)), series, name)
 
     def add_log(self) -> None:
@@ -253,8 +264,8 @@ class _SeriesBuilder:
             metric = metrics.canonical(name)
             raw = f"log:test:{name}" if split == "test" else f"log:{name}"
             source = Source("log", log.path, kind, raw)
-            series, _ = raw_series(split, metric, source, values.steps, values.values,
-                                   values.lines)
+            series, _, _ = raw_series(split, metric, source, values.steps, values.values,
+                                      values.lines)
             self.keep((split, metric), series, raw)
 
     def finish(self) -> None:

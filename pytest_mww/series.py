@@ -130,16 +130,17 @@ class Series:
 
 
 def raw_series(split: str, metric: str, source: Source, steps, values, locs
-               ) -> tuple[Series, list[tuple[int, list[float]]]]:
+               ) -> tuple[Series, list[tuple[int, list[float]]], int | None]:
     """A raw series sorted by step with one value per step (the last one written wins).
 
-    Returns the series and the steps written more than once with different values.
+    Returns the series, the steps written more than once with different values, and the
+    position where the steps first went backwards (None when they never did).
     """
     steps = _as_array("q", steps)
     values = _as_array("d", values)
     locs = _as_array("I", locs)
     if _strictly_increasing(steps):
-        return Series(split, metric, steps, values, locs, [source]), []
+        return Series(split, metric, steps, values, locs, [source]), [], None
     last: dict[int, int] = {}
     seen: dict[int, list[float]] = {}
     for i, step in enumerate(steps):
@@ -150,8 +151,17 @@ def raw_series(split: str, metric: str, source: Source, steps, values, locs
     picked = [last[s] for s in order]
     differing = [(s, vals) for s, vals in seen.items()
                  if len({v for v in vals if not math.isnan(v)}) > 1]
-    return Series(split, metric, array("q", order), array("d", (values[i] for i in picked)),
-                  array("I", (locs[i] for i in picked)), [source]), differing
+    return (Series(split, metric, array("q", order), array("d", (values[i] for i in picked)),
+                   array("I", (locs[i] for i in picked)), [source]), differing,
+            out_of_order(steps))
+
+
+def out_of_order(steps: array) -> int | None:
+    """The first position where the steps go backwards, or None."""
+    for i in range(1, len(steps)):
+        if steps[i] < steps[i - 1]:
+            return i
+    return None
 
 
 def _as_array(typecode: str, values) -> array:

@@ -18,6 +18,7 @@ from ..problems import Problem
 from ..series import NO_STEP
 
 MAX_LOG_BYTES = 512 * 1024 * 1024
+MAX_LINE_CHARS = 1024 * 1024  # no line the trainer prints comes near this
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _RICH_MARKUP = re.compile(r"\[/?[a-z ]*\]")
@@ -307,6 +308,12 @@ class _LogParser:
             parts.pop()
         for physical in parts:
             self.lineno += 1
+            if len(physical) > MAX_LINE_CHARS:
+                self.r.problems.append(_problem(
+                    self.r.path, f"line {self.lineno}",
+                    f"is {len(physical):,} characters long (limit {MAX_LINE_CHARS:,}); the line "
+                    "is skipped, the rest of the log is read", "warning"))
+                continue
             # A carriage return redraws the line: every segment was shown once.
             for piece in physical.split("\r") if "\r" in physical else (physical,):
                 self.line(piece, self.lineno)

@@ -25,7 +25,7 @@ from .checkpoint_rules import judge_checkpoint
 from .criteria import CriteriaError, CriteriaFile, Criterion, load_criteria
 from .github import Result, annotations, summary_markdown
 from .judge import Verdict, judge
-from .layout import LOOKED_FOR
+from .layout import LOOKED_FOR, find_layout
 from .plots import MISSING_MATPLOTLIB, matplotlib_available, plot_run
 from .profile_rules import judge_profile, profile_files
 from .report import VERDICT_MARKUP, Row, row_from_properties, table_lines
@@ -322,20 +322,22 @@ class RunCollector(pytest.Collector):
         self.spec, self.criteria = spec, criteria
 
     def collect(self):
+        """Only the folder's layout is looked at here; the run is read by the first item
+        that judges it (so an xdist worker reads only the runs it judges)."""
         state = _state(self.config)
         try:
-            run = state.load(self.spec)
-        except Exception as exc:  # a reader bug must not hide the other runs
+            layout = find_layout(self.spec.path, state.timestamp)
+        except Exception as exc:  # a bug must not hide the other runs
             yield BrokenRunItem.from_parent(self, name="run", error=exc)
             return
-        if not run.recognised:
+        if not layout.recognised:
             yield BrokenRunItem.from_parent(self, name="run", error=None)
             return
         yield from (CriterionItem.from_parent(self, name=c.name, criterion=c)
                     for c in self.criteria.criteria)
         if self.criteria.profiles:
             yield ProfileGroup.from_parent(self, name="profile", budgets=self.criteria.profiles,
-                                           run=run)
+                                           root=self.spec.path)
         if self.criteria.checkpoints:
             yield CheckpointGroup.from_parent(self, name="checkpoint",
                                               checks=self.criteria.checkpoints)
@@ -351,14 +353,14 @@ class RunCollector(pytest.Collector):
 class ProfileGroup(pytest.Collector):
     """``mww::<run>::profile::<budget>``: one item per budget, or per file (combine: each)."""
 
-    def __init__(self, *, budgets, run: RunModel, **kwargs) -> None:
+    def __init__(self, *, budgets, root: Path, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.budgets, self.run = budgets, run
+        self.budgets, self.root = budgets, root
         self.spec = self.parent.spec
 
     def collect(self):
         for budget in self.budgets:
-            files = profile_files(budget, self.run)
+            files = profile_files(budget, self.root)
             if budget.combine == "each" and files:
                 for path in files:
                     yield ProfileItem.from_parent(self, name=f"{budget.name}[{path.stem}]",

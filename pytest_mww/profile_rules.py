@@ -19,12 +19,13 @@ _FIGURES = {"max_cumtime": "cumtime", "max_tottime": "tottime", "max_ncalls": "n
 MANY_CALLS = 10_000
 
 
-def profile_files(budget: ProfileBudget, run: RunModel) -> list[Path]:
-    """The run's files that the budget's globs match; symbolic links are never read."""
+def profile_files(budget: ProfileBudget, root: Path) -> list[Path]:
+    """The run folder's files that the budget's globs match; symbolic links are never
+    read."""
     found: set[Path] = set()
     for pattern in budget.files:
-        for path in run.root.glob(pattern):
-            if path.is_file() and not path.is_symlink() and run.root in path.parents:
+        for path in root.glob(pattern):
+            if path.is_file() and not path.is_symlink() and root in path.parents:
                 found.add(path)
     return sorted(found, key=lambda p: (_step_of(p), p.name))
 

@@ -21,7 +21,7 @@ def run(make_run):
 
 def judged(body, run):
     b = budget(body)
-    return judge_profile(b, run, profile_files(b, run))
+    return judge_profile(b, run, profile_files(b, run.root))
 
 
 def test_within_budget(run):

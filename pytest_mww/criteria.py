@@ -25,7 +25,7 @@ AGGREGATIONS = "final, best, min, max, step:N, last:N"
 SEVERITIES = ("fail", "warn")
 _COMMON_KEYS = ("check", "metric", "split", "on_missing", "severity", "description", "remedy")
 _KEYS = {
-    "threshold": _COMMON_KEYS + ("at",) + BOUND_KEYS,
+    "threshold": _COMMON_KEYS + ("at", "confidence", "on_unresolvable") + BOUND_KEYS,
     "gap": _COMMON_KEYS + ("at",) + BOUND_KEYS,
     "trend": _COMMON_KEYS + ("window", "max_worsening", "max_spread"),
     "stagnation": _COMMON_KEYS + ("window", "above", "min_change"),
@@ -107,6 +107,8 @@ class Criterion:
     remedy: str = ""
     severity: str = "fail"
     options: dict = field(default_factory=dict, compare=False, hash=False)
+    confidence: float | None = None  # judge a one-sided bound instead of the point value
+    on_unresolvable: str = "fail"  # FA/h limit finer than one event: fail | skip | warn
 
     @property
     def threshold_text(self) -> str:
@@ -338,6 +340,18 @@ class _Parser:
         elif not bounds:
             raise self.fail(path, f"criterion {name!r} has no bound: give one of "
                                   f"{', '.join(BOUND_KEYS)}")
+        if "confidence" in body:
+            confidence = self.number(name, body["confidence"], path + ("confidence",))
+            if not 0 < confidence < 1:
+                raise self.fail(path + ("confidence",), f"criterion {name!r}: confidence is a "
+                                                        "level between 0 and 1, like 0.95")
+            extra["confidence"] = confidence
+        if "on_unresolvable" in body:
+            if body["on_unresolvable"] not in ("fail", "skip", "warn"):
+                raise self.fail(path + ("on_unresolvable",), f"criterion {name!r}: "
+                                "on_unresolvable must be fail, skip or warn, not "
+                                f"{body['on_unresolvable']!r}")
+            extra["on_unresolvable"] = body["on_unresolvable"]
         return Criterion(name=name, check=check, metrics=metric_list, split=split, at=at,
                          bounds=bounds, on_missing=on_missing, file=self.file,
                          line=self.lines.line(*path) or 1,

@@ -21,6 +21,7 @@ from .remedies import (
     TREND_REMEDY,
     remedy_for,
 )
+from .resolution import FahBasis, binomial_counts, fah_basis
 from .run import RunModel
 from .series import Point, Series
 
@@ -186,9 +187,16 @@ def _judge_threshold(criterion: Criterion, run: RunModel) -> Verdict:
     got = _aggregate(at, series, run, f"{metric} ({split})")
     subject = f"{metric} ({split}, {got.label})"
     shown = metrics.fmt(metric, got.value)
-    verdict = _bounded(criterion, subject, shown, got.value)
+    basis = fah_basis(run, split, got.value) if metric == "ambient_fa_per_hour" else None
+    if criterion.confidence is not None:
+        verdict = _judge_bound(criterion, run, series, got, subject, shown, basis)
+    elif basis is not None and _unresolvable(criterion, basis):
+        verdict = _unresolvable_verdict(criterion, subject, shown, got.value, basis)
+    else:
+        verdict = _bounded(criterion, subject, shown, got.value)
     verdict.details += _provenance(series, got)
     verdict.details += _resting_on(run, series, got, criterion, verdict)
+    _diagnose_saturation(verdict, run, series, got)
     if len(criterion.metrics) > 1:
         verdict.details.append(f"judged {name!r}, the first of {list(criterion.metrics)} "
                                "that the run holds")
@@ -198,6 +206,99 @@ def _judge_threshold(criterion: Criterion, run: RunModel) -> Verdict:
                               source="; ".join(p.where() for p in got.points[-3:]),
                               step=_steps(got.points), points=str(len(series)))
     return verdict
+
+
+def _unresolvable(criterion: Criterion, basis: FahBasis) -> bool:
+    """One false activation is more than an upper limit: the data cannot tell a model that
+    meets the limit from one that misses it."""
+    return any(b.op in ("max", "lt") and basis.resolution > b.limit for b in criterion.bounds)
+
+
+def _unresolvable_verdict(criterion: Criterion, subject: str, shown: str, value: float,
+                          basis: FahBasis) -> Verdict:
+    limit = next(b for b in criterion.bounds if b.op in ("max", "lt")
+                 and basis.resolution > b.limit)
+    headline = (f"{subject} = {shown} cannot be judged against {limit}: 1 false activation = "
+                f"{basis.resolution:.1f} FA/h over {basis.hours:.2f} h of ambient audio")
+    details = [f"remedy: judge FA/h on at least {math.ceil(1 / limit.limit):g} h of ambient "
+               "audio (more ambient audio, or a larger validation split), or judge the test "
+               "split, which the trainer evaluates on far more hours",
+               "on_unresolvable: fail (default) | skip | warn selects what happens here"]
+    if criterion.on_unresolvable == "skip":
+        return Verdict("skipped", headline, details)
+    if criterion.on_unresolvable == "warn":
+        verdict = _bounded(criterion, subject, shown, value)
+        verdict.details.insert(0, f"warning: {headline}")
+        if verdict.outcome == "passed":
+            verdict.outcome = "warned"
+            verdict.headline = headline
+        return verdict
+    return Verdict("failed", headline, details)
+
+
+def _judge_bound(criterion: Criterion, run: RunModel, series: Series, got: _Value,
+                 subject: str, shown: str, basis: FahBasis | None) -> Verdict:
+    """``confidence:`` judges the exact one-sided bound: the upper bound against max/lt,
+    the lower bound against min/gt."""
+    level = criterion.confidence
+    step = got.points[-1].step
+    counts = None if basis else binomial_counts(run, series.split, series.metric, got.value,
+                                                step)
+    if basis is None and counts is None:
+        what = ("the hours of ambient audio" if series.metric == "ambient_fa_per_hour" else
+                "the counts (positives, confusion matrix)")
+        raise Unjudged(f"{subject}: a {level:.0%} bound needs {what}, which the run does not "
+                       "record", ["confidence: works for FA/h with known ambient hours and "
+                                  "for recall/precision with known counts"], skippable=True)
+    if math.isnan(got.value):
+        return Verdict("failed", f"{subject} = nan is not a number; NaN never passes")
+    rests = (f"{basis.events} events over {basis.hours:.4g} h" if basis else
+             f"{counts.successes} of {counts.trials}")
+    verdict = None
+    properties: dict[str, str] = {}
+    for bound in criterion.bounds:
+        upper = bound.op in ("max", "lt")
+        value = basis.bound(upper, level) if basis else counts.bound(upper, level)
+        side = "upper" if upper else "lower"
+        properties[f"{side}_bound"] = repr(value)
+        if not bound.holds(value) and verdict is None:
+            verdict = Verdict("failed", f"{subject} = {shown}, {level:.0%} {side} bound "
+                                        f"{metrics.fmt(series.metric, value)} (from {rests}) "
+                                        f"{bound.violation()}")
+    if verdict is None:
+        bounds = ", ".join(f"{k.split('_')[0]} {metrics.fmt(series.metric, float(v))}"
+                           for k, v in properties.items())
+        verdict = Verdict("passed", f"{subject} = {shown}, {level:.0%} bound(s) {bounds} "
+                                    f"(from {rests}) satisfy {criterion.threshold_text}")
+    method = "exact Poisson" if basis else "Clopper-Pearson"
+    verdict.details.append(f"{method} one-sided {level:.0%} bound from {rests}"
+                           + (f" ({counts.source})" if counts else ""))
+    verdict.properties.update(properties, confidence=f"{level:g}")
+    if counts:
+        verdict.properties.update(successes=str(counts.successes), trials=str(counts.trials))
+    return verdict
+
+
+def _diagnose_saturation(verdict: Verdict, run: RunModel, series: Series, got: _Value) -> None:
+    """A recall/precision/F1 of 0 with the target-FA/h threshold at 1.0 comes from the
+    threshold: nothing can be predicted positive (run-format.md, the adaptive threshold)."""
+    if series.metric not in ("recall", "precision", "f1") or got.value != 0:
+        return
+    threshold = run.get(series.split, "threshold_for_target_fah")
+    step = got.points[-1].step
+    index = threshold.index_of_step(step) if threshold is not None and step is not None \
+        else None
+    if index is None or threshold.values[index] < 0.999:
+        return
+    hours = run.ambient_hours.get(series.split)
+    why = (f" ({hours.hours:g} h: one false activation = {1 / hours.hours:.1f} FA/h)"
+           if hours and hours.hours > 0 else "")
+    verdict.details.insert(0, (
+        f"the trainer's threshold for target FA/h was {threshold.values[index]:.2f} at step "
+        f"{step}: nothing can be predicted positive, so this 0 comes from the threshold, not "
+        f"from the model. The threshold saturates when the split has too few ambient hours"
+        f"{why} to reach the target FA/h with any cutoff below 1"))
+    verdict.properties["saturated_threshold"] = f"{threshold.values[index]:g}"
 
 
 def _bounded(criterion: Criterion, subject: str, shown: str, value: float) -> Verdict:
@@ -236,17 +337,21 @@ def _resting_on(run: RunModel, series: Series, got: _Value, criterion: Criterion
     if hours is None:
         return [f"the hours of ambient audio behind this {series.split} FA/h are not "
                 "recorded in the run, so its resolution is unknown"]
-    per_event = 1.0 / hours.hours if hours.hours > 0 else math.inf
-    events = got.value * hours.hours if math.isfinite(got.value) else got.value
-    verdict.properties.update(hours=f"{hours.hours:g}", events=f"{events:.1f}",
-                              resolution=f"{per_event:g}")
-    lines = [f"rests on {hours.hours:g} h of ambient audio ({hours.source}): 1 false "
-             f"activation = {per_event:.2f} FA/h, so this value is {events:.1f} events"]
-    coarse = [b for b in criterion.bounds if per_event > b.limit > 0]
-    if coarse:
-        lines.append(f"caution: one false activation ({per_event:.2f} FA/h) is more than the "
-                     f"limit {coarse[0].limit:g}, so this split cannot tell a model that meets "
-                     "the limit from one that misses it")
+    basis = fah_basis(run, series.split, got.value)
+    if basis is None:
+        return [f"rests on {hours.hours:g} h of ambient audio ({hours.source}); the value is "
+                "not finite, so no event count follows"]
+    verdict.properties.update(hours=f"{basis.hours:g}", events=str(basis.events),
+                              resolution=f"{basis.resolution:g}")
+    lines = [f"rests on {basis.hours:.4g} h of ambient audio ({hours.source}): 1 false "
+             f"activation = {basis.resolution:.2f} FA/h, so this value is {basis.events} "
+             f"event(s); a 95% upper bound is "
+             f"{basis.bound(True, 0.95):.2f} FA/h"]
+    if not basis.whole:
+        lines.append(f"warning: {got.value:g} FA/h × {basis.hours:g} h = "
+                     f"{basis.exact_events:.3f}, not a whole number of events: the hours may "
+                     "not be the ones the trainer divided by")
+        verdict.properties["events_whole"] = "false"
     return lines
 
 

@@ -314,12 +314,36 @@ def _find_best_step(run: RunModel) -> None:
             f"{s} from {where}" for s, where in candidates) + f"; using {candidates[0][0]}")
 
 
+def _hours_from_counts(run: RunModel, log: LogReport) -> None:
+    """The official trainer prints the count K and the rate F: the hours are K / F."""
+    estimates = [(count / rate, line) for count, rate, line in log.absl_counts
+                 if count > 0 and rate > 0]
+    if not estimates:
+        run.notes.append(f"{log.path}: every validation line has 0 ambient false positives, "
+                         "so the hours of ambient audio (and the FA/h resolution) are unknown")
+        return
+    hours, line = estimates[-1]
+    spread = max(h for h, _ in estimates) - min(h for h, _ in estimates)
+    if spread > 0.01 * hours:
+        run.notes.append(f"{log.path}: the ambient hours implied by the validation lines "
+                         f"vary ({min(h for h, _ in estimates):.3f}–"
+                         f"{max(h for h, _ in estimates):.3f} h); the last is used")
+    count, rate, _ = next(c for c in reversed(log.absl_counts) if c[2] == line)
+    run.ambient_hours["validation"] = Hours(hours, f"{log.path}:{line} (ambient false "
+                                                   f"positives {count} / estimated false "
+                                                   f"positives per hour {rate:g})")
+
+
 def _find_hours(run: RunModel) -> None:
     """Hours of ambient audio behind each split's FA/h (run-format.md §6, §0.7)."""
     log = run.log
     if log is not None and log.validation_hours is not None:
         hours, line = log.validation_hours
-        run.ambient_hours["validation"] = Hours(hours, f"{log.path}:{line} (scaled duration)")
+        formula = f": {log.validation_formula}" if log.validation_formula else ""
+        run.ambient_hours["validation"] = Hours(hours, f"{log.path}:{line} (scaled duration"
+                                                       f"{formula})")
+    elif log is not None and log.absl_counts:
+        _hours_from_counts(run, log)
     report = run.test_report.data if run.test_report else None
     total, split = _dig(report, "metadata", "ambient_duration_hours"), _dig(
         report, "metadata", "test_split")

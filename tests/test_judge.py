@@ -29,7 +29,7 @@ def test_fa_per_hour_fail_headline_and_what_it_rests_on(bad):
     assert v.outcome == "failed"
     assert v.headline == ("ambient_fa_per_hour (validation, final, step 2000) = 4.29 "
                           "> max 0.5")
-    assert "rests on 4.2 h of ambient audio" in v.text and "18.0 events" in v.text
+    assert "rests on 4.2 h of ambient audio" in v.text and "18 event(s)" in v.text
     assert "hard negatives" in v.text
     assert float(v.properties["observed"]) == pytest.approx(18 / 4.2, rel=1e-6)
     assert v.properties["step"] == "2000" and "val/ambient_false" in v.properties["source"]

@@ -53,6 +53,17 @@ _STEP_IN_PATH = re.compile(r"step_(\d+)")
 _TROUBLE = re.compile(
     r"(❌\s*Error:.*|Traceback \(most recent call last\)|\bWARNING\b.*|⚠️\s*Warning:.*)")
 
+# The official microWakeWord trainer logs through absl (run-format.md §7).
+_ABSL_TRAIN = re.compile(
+    r"Step #(\d+): rate ([0-9.eE+-]+), accuracy ([0-9.]+)%, recall ([0-9.]+)%, "
+    r"precision ([0-9.]+)%, cross entropy ([0-9.eE+-]+|nan|inf)")
+_ABSL_VALIDATION = re.compile(
+    r"Step (\d+) \(nonstreaming\): Validation: recall at no faph = ([0-9.]+) with cutoff "
+    r"[0-9.]+, accuracy = ([0-9.]+)%, recall = ([0-9.]+)%, precision = ([0-9.]+)%, ambient "
+    r"false positives = (\d+), estimated false positives per hour = ([0-9.eE+-]+|nan|inf)"
+    r"(?:, loss = ([0-9.eE+-]+|nan|inf))?(?:, auc = ([0-9.eE+-]+|nan|inf))?"
+    r"(?:, average viable recall = ([0-9.eE+-]+|nan|inf))?")
+
 _TEST_SECTION_MARKS = ("🏁 Training Complete", "Running Comprehensive Test Evaluation",
                        "Test Evaluation Results")
 
@@ -122,6 +133,9 @@ class LogReport:
     panel: dict[str, tuple[str, int]] = field(default_factory=dict)
     ambient_hours: tuple[float, int] | None = None
     validation_hours: tuple[float, int] | None = None
+    validation_formula: str = ""  # "full=1.00h × val_split=0.1"
+    # (false activations, FA/h, line) of each official validation line: hours = K / FA/h
+    absl_counts: list[tuple[int, float, int]] = field(default_factory=list)
     total_steps: tuple[int, int] | None = None
     phases: list[tuple[int, int, float, int]] = field(default_factory=list)
     validation_tables: int = 0
@@ -427,6 +441,8 @@ class _LogParser:
         match = _PROGRESS.search(text)
         if match:
             self._progress(match, number)
+        if "Step" in text and "absl" in text:
+            self._absl(text, number)
         match = _PANEL_ROW.search(text)
         if match:
             r.panel[match.group(1)] = (match.group(2), number)
@@ -442,6 +458,8 @@ class _LogParser:
         match = _FAH_SCALED.search(text)
         if match:
             r.validation_hours = (float(match.group(1)), number)
+            r.validation_formula = (f"ambient_duration_hours {match.group(2)} × val_split "
+                                    f"{match.group(3)}")
         match = _TOTAL_STEPS.search(text)
         if match:
             r.total_steps = (int(match.group(1).replace(",", "")), number)
@@ -541,6 +559,33 @@ class _LogParser:
             step = int(found.group(1))
         self.r.best_models.append(BestModel(line, step, reason, path))
         self.best_open, self.best_path = None, None
+
+    def _absl(self, text: str, number: int) -> None:
+        """``INFO:absl:Step …`` lines of the official trainer; percentages become fractions."""
+        add = self.r.add
+        match = _ABSL_TRAIN.search(text)
+        if match:
+            step = int(match.group(1))
+            for name, cell, scale in (("learning_rate", match.group(2), 1),
+                                      ("accuracy", match.group(3), 100),
+                                      ("recall", match.group(4), 100),
+                                      ("precision", match.group(5), 100),
+                                      ("loss", match.group(6), 1)):
+                add("train", name, "absl train", step, float(cell) / scale, number)
+            return
+        match = _ABSL_VALIDATION.search(text)
+        if not match:
+            return
+        step = int(match.group(1))
+        cells = (("recall_at_no_faph", 2, 100), ("accuracy", 3, 100), ("recall", 4, 100),
+                 ("precision", 5, 100), ("false_positives", 6, 1),
+                 ("ambient_fa_per_hour", 7, 1), ("loss", 8, 1), ("auc_roc", 9, 1),
+                 ("average_viable_recall", 10, 1))
+        for name, group, scale in cells:
+            if match.group(group) is not None:
+                add("validation", name, "absl validation", step,
+                    float(match.group(group)) / scale, number)
+        self.r.absl_counts.append((int(match.group(6)), float(match.group(7)), number))
 
     def _progress(self, match: re.Match, number: int) -> None:
         step = int(match.group(2))

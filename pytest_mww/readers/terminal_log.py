@@ -263,6 +263,9 @@ _VAL_BLOCK = re.compile(
 _BLOCK_ROW = re.compile(
     r"^[ \t]*[|│┃][ \t]*([^|│┃\n]*[^|│┃\n \t])[ \t]*[|│┃][ \t]*([^|│┃\n \t]+)[ \t]*[|│┃]",
     re.M)
+_BATCH_ROW = re.compile(
+    r"^\x00(\d+)$|^[ \t]*[|│┃][ \t]*([^|│┃\n]*[^|│┃\n \t])[ \t]*[|│┃][ \t]*"
+    r"([^|│┃\n \t]+)[ \t]*[|│┃]", re.M)
 _CUT_ROW = re.compile(r"^(?![^\n]*[-─━=]{3})[ \t]*[|│┃][^|│┃\n]*(?:[|│┃][^|│┃\n]*)?$",
                       re.M)
 
@@ -299,15 +302,77 @@ class _LogParser:
             self._lines(text)
             return
         pos = 0
+        batch: list[tuple[int, int, str]] = []  # (step, title line, body) back to back
         for match in _VAL_BLOCK.finditer(text):
             start = text.rfind("\n", 0, match.start()) + 1
             if start < pos:
                 continue
-            self._lines(text[pos:start])
-            if not self._block(match, text, start):
-                self._lines(text[start:match.end()])
+            step_text = match.group(1) or match.group(3)
+            if start > pos or step_text is None:
+                self._flush(batch)
+                self._lines(text[pos:start])
+                if step_text is None:  # "Validation Results" in prose, not a table
+                    self._lines(text[start:match.end()])
+                    pos = match.end()
+                    continue
+            self._table_starts(int(step_text))
+            batch.append((int(step_text), self.lineno + 1, match.group(5)))
+            self.lineno += text.count("\n", start, match.end())
             pos = match.end()
+        self._flush(batch)
         self._lines(text[pos:])
+
+    def _table_starts(self, step: int) -> None:
+        if self.best_open is not None:
+            self._close_best()
+        if self.confusion is not None:
+            self._close_confusion()
+        self.pending_title = False
+        self.table = None
+        self.step = step
+        if not self.in_test:
+            self.r.validation_tables += 1
+            self.last_eval_step = step
+
+    def _flush(self, batch: list[tuple[int, int, str]]) -> None:
+        """Rows of consecutive validation tables, parsed with one regex pass."""
+        if not batch:
+            return
+        split = "test" if self.in_test else "validation"
+        joined = "".join(f"\x00{i}\n{body}" for i, (_, _, body) in enumerate(batch))
+        sinks = self.sinks
+        step = line = 0
+        rows = 0
+        for index, name, cell in _BATCH_ROW.findall(joined):
+            if index:
+                step, line, _ = batch[int(index)]
+                continue
+            rows += 1
+            sink = sinks.get((split, name))
+            if sink is None:
+                if name in ("Metric", "Class", "Category", ""):
+                    continue
+                sink = sinks[(split, name)] = self._sink(split, name)
+            try:
+                value = float(cell)
+            except ValueError:
+                value = parse_number(cell)
+                if value is None:
+                    continue
+            sink[0](step)
+            sink[1](value)
+            sink[2](line)
+        # a row cut off mid-row is rare: look for it only when the bars do not add up
+        # (a row has three bars, an ASCII separator |---+---| two)
+        if joined.count("|") + joined.count("│") != 3 * rows + 2 * joined.count("|-"):
+            for _, title_line, body in batch:
+                for cut in _CUT_ROW.finditer(body):
+                    where = title_line + 1 + body.count("\n", 0, cut.start())
+                    self.r.problems.append(_problem(self.r.path, f"line {where}",
+                                                    f"table row is cut off: "
+                                                    f"{cut.group(0).strip()[:80]!r}",
+                                                    "warning"))
+        batch.clear()
 
     def close(self) -> None:
         self.r.lines = self.lineno
@@ -331,50 +396,6 @@ class _LogParser:
             # A carriage return redraws the line: every segment was shown once.
             for piece in physical.split("\r") if "\r" in physical else (physical,):
                 self.line(piece, self.lineno)
-
-    def _block(self, match: re.Match, text: str, start: int) -> bool:
-        """A whole validation table at once; False when it is not one (no step)."""
-        step_text = match.group(1) or match.group(3)
-        if step_text is None:
-            return False
-        title_line = self.lineno + 1
-        if self.best_open is not None:
-            self._close_best()
-        if self.confusion is not None:
-            self._close_confusion()
-        self.pending_title = False
-        step = int(step_text)
-        self._open_validation_table(step, title_line)
-        split = "test" if self.in_test else "validation"
-        sinks = self.sinks
-        body = match.group(5)
-        rows = _BLOCK_ROW.findall(body)
-        for name, cell in rows:
-            sink = sinks.get((split, name))
-            if sink is None:
-                if name in ("Metric", "Class", "Category", ""):
-                    continue
-                sink = sinks[(split, name)] = self._sink(split, name)
-            try:
-                value = float(cell)
-            except ValueError:
-                value = parse_number(cell)
-                if value is None:
-                    continue
-            sink[0](step)
-            sink[1](value)
-            sink[2](title_line)
-        # a row cut off mid-row is rare: look for it only when the bars do not add up
-        # (a row has three bars, an ASCII separator |---+---| two)
-        if body.count("|") + body.count("│") != 3 * len(rows) + 2 * body.count("|-"):
-            for cut in _CUT_ROW.finditer(body):
-                line = title_line + text.count("\n", start, match.start(5) + cut.start()) - 0
-                self.r.problems.append(_problem(self.r.path, f"line {line}",
-                                                f"table row is cut off: "
-                                                f"{cut.group(0).strip()[:80]!r}", "warning"))
-        self.lineno += text.count("\n", start, match.end())
-        self.table = None
-        return True
 
     def line(self, text: str, number: int) -> None:
         stripped = text.strip()

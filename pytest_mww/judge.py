@@ -587,9 +587,32 @@ def _judge_lr_schedule(criterion: Criterion, run: RunModel) -> Verdict:
     return verdict
 
 
+def _official_finished(criterion: Criterion, run: RunModel) -> Verdict:
+    """An official train_dir finished when its last logged step is the configured total."""
+    if criterion.check == "duration":
+        raise Unjudged("training duration not judged: the official trainer logs no start "
+                       "or end time", [], skippable=True)
+    steps = run.training_config.data.get("training_steps")
+    total = sum(steps) if isinstance(steps, list) and all(
+        isinstance(x, int) for x in steps) else None
+    logged = [s for key, s in run.series.items() if key[0] == "validation" and len(s)]
+    last = max((s.steps[-1] for s in logged), default=None)
+    if total is None or last is None:
+        raise Unjudged("training state not judged: the training_config.yaml steps or the "
+                       "logged steps are missing", [], skippable=True)
+    outcome = "passed" if last >= total else "failed"
+    verdict = Verdict(outcome, f"training {'finished' if outcome == 'passed' else 'stopped'}"
+                               f" at step {last} of {total} (training_steps in "
+                               f"{run.training_config.path})")
+    verdict.properties.update(observed=str(last), display=f"{last}/{total}")
+    return verdict
+
+
 def _judge_finished(criterion: Criterion, run: RunModel) -> Verdict:
     """The run finished (completion panel) and, for ``duration``, within its time budget."""
     log = run.log
+    if run.training_config is not None:
+        return _official_finished(criterion, run)
     if log is None:
         raise Unjudged("training state not judged: the run has no terminal log",
                        ["looked for logs/terminal_*.log"], skippable=True)

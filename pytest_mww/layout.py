@@ -23,7 +23,9 @@ CHECKPOINT_DIRS = ("checkpoints", "models/checkpoints")
 
 LOOKED_FOR = (
     "logs/terminal_*.log, TensorBoard event files (events.out.tfevents.*), "
-    "logs/test_report.json, checkpoints/ or models/checkpoints/"
+    "logs/test_report.json, checkpoints/ or models/checkpoints/ (microwakeword_trainer "
+    "v2.0.0); training_config.yaml, logs/train/, logs/validation/, tflite_*/ (official "
+    "microWakeWord train_dir)"
 )
 
 
@@ -34,12 +36,25 @@ class Layout:
     event_files: list[Path] = field(default_factory=list)
     test_report: Path | None = None
     checkpoint_dir: Path | None = None
+    training_config: Path | None = None  # official train_dir
+    rocs: list[Path] = field(default_factory=list)  # tflite_*/tflite_streaming_roc.txt
+    tflites: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)  # JSON beside a .tflite
     ignored: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def recognised(self) -> bool:
-        return bool(self.log or self.event_files or self.test_report or self.checkpoint_dir)
+        return bool(self.log or self.event_files or self.test_report or self.checkpoint_dir
+                    or self.training_config or self.tflites)
+
+    @property
+    def kind(self) -> str:
+        if self.training_config is not None:
+            return "official microWakeWord train_dir"
+        if self.recognised:
+            return "microwakeword_trainer v2.0.0 run folder"
+        return "unrecognised folder"
 
     def rel(self, path: Path) -> str:
         try:
@@ -48,20 +63,41 @@ class Layout:
             return str(path)
 
 
-def find_layout(root: Path, timestamp: str | None = None) -> Layout:
+def find_layout(root: Path, timestamp: str | None = None,
+                console: Path | None = None) -> Layout:
     layout = Layout(root)
     logs: list[Path] = []
+    consoles: list[Path] = []
     event_dirs: dict[Path, list[Path]] = {}
     reports: list[Path] = []
+    jsons: list[Path] = []
     for path in _walk(root, layout):
         name = path.name
         if _LOG_NAME.match(name) and path.parent in (root, root / "logs"):
             logs.append(path)
+        elif name.endswith((".log", ".txt")) and path.parent == root and name != \
+                "model_summary.txt":
+            consoles.append(path)
         elif "tfevents" in name:
             event_dirs.setdefault(path.parent, []).append(path)
         elif name == "test_report.json":
             reports.append(path)
+        elif name == "training_config.yaml" and path.parent == root:
+            layout.training_config = path
+        elif name == "tflite_streaming_roc.txt":
+            layout.rocs.append(path)
+        elif name.endswith(".tflite"):
+            layout.tflites.append(path)
+        elif name.endswith(".json"):
+            jsons.append(path)
     layout.log = _pick(logs, timestamp, layout, "terminal log")
+    if console is not None:
+        layout.log = console
+    elif layout.log is None and layout.training_config is not None and consoles:
+        # the official trainer writes no log file: its console, saved in the folder
+        layout.log = max(consoles, key=lambda p: p.stat().st_size)
+    tflite_dirs = {p.parent for p in layout.tflites}
+    layout.manifests = sorted(p for p in jsons if p.parent in tflite_dirs)
     layout.event_files = _pick_events(event_dirs, timestamp, layout)
     layout.test_report = _pick_report(reports, layout)
     for candidate in CHECKPOINT_DIRS:

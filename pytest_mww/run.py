@@ -19,6 +19,7 @@ from .problems import Problem
 from .readers.checkpoints import Checkpoint, read_checkpoint
 from .readers.events import EventFile, read_event_file
 from .readers.jsonfiles import JsonFile, read_json
+from .readers.official import RocCurve, TrainingConfig, read_streaming_roc, read_training_config
 from .readers.profiles import Profile, read_profile
 from .readers.terminal_log import LogReport, read_terminal_log
 from .series import NO_STEP, PRIORITY, Series, Source, merge, raw_series
@@ -50,6 +51,8 @@ class RunModel:
     test_report: JsonFile | None = None
     run_metadata: JsonFile | None = None
     best_sidecar: JsonFile | None = None
+    training_config: TrainingConfig | None = None
+    rocs: dict[str, RocCurve] = field(default_factory=dict)  # variant → streaming ROC
     _profiles: dict[Path, Profile] = field(default_factory=dict, repr=False)
     _checkpoints: dict[Path, Checkpoint] = field(default_factory=dict, repr=False)
 
@@ -96,10 +99,13 @@ class RunModel:
         return self._checkpoints[path]
 
 
-def load_run(root: Path, name: str, timestamp: str | None = None) -> RunModel:
-    layout = find_layout(root, timestamp)
+def load_run(root: Path, name: str, timestamp: str | None = None,
+             console: Path | None = None) -> RunModel:
+    layout = find_layout(root, timestamp, console)
     run = RunModel(name=name, root=root, layout=layout)
     run.problems.extend(layout.problems)
+    if layout.recognised:
+        run.notes.append(f"layout: {layout.kind}")
     if layout.ignored:
         run.notes.append("ignored (another run in the same folder): " + "; ".join(layout.ignored))
     if not layout.recognised:
@@ -119,9 +125,20 @@ def load_run(root: Path, name: str, timestamp: str | None = None) -> RunModel:
     if layout.checkpoint_dir is not None:
         run.run_metadata = _json(run, layout.checkpoint_dir / "run_metadata.json")
         run.best_sidecar = _json(run, layout.checkpoint_dir / "best_weights.weights.metadata.json")
+    if layout.training_config is not None:
+        run.training_config = read_training_config(layout.training_config,
+                                                   layout.rel(layout.training_config))
+        if run.training_config.problem:
+            run.problems.append(run.training_config.problem)
+    for path in layout.rocs:
+        variant = path.parent.name.removeprefix("tflite_")
+        curve = read_streaming_roc(path, layout.rel(path), variant)
+        run.rocs[variant] = curve
+        run.problems.extend(curve.problems)
     builder = _SeriesBuilder(run)
     builder.add_events()
     builder.add_report()
+    builder.add_operating_points()
     builder.add_log()
     builder.finish()
     _find_best_step(run)
@@ -194,16 +211,20 @@ class _SeriesBuilder:
 
     def add_events(self) -> None:
         # the same tag in several files (a resumed run): concatenated in file order
-        parts: dict[str, list] = {}
+        parts: dict[tuple[str, str], list] = {}
         for event_file in self.run.events:
-            folder_split = metrics.directory_split(Path(event_file.path).parent.name)
+            folder = Path(event_file.path).parent.name
+            folder_split = metrics.directory_split(folder)
             for tag, tag_series in event_file.series.items():
-                parts.setdefault(tag, []).append((event_file.path, folder_split, tag_series))
-        for tag, pieces in parts.items():
+                # unprefixed tags in train/ and validation/ folders are different series
+                name = f"{folder}/{tag}" if folder_split and "/" not in tag else tag
+                parts.setdefault((name, tag), []).append((event_file.path, folder_split,
+                                                          tag_series))
+        for (name, tag), pieces in parts.items():
             file, folder_split = pieces[-1][0], pieces[-1][1]
             mapped = metrics.tag_to_metric(tag, folder_split)
             split, metric = mapped if mapped else ("train" if tag.startswith("train")
-                                                   else "validation", f"tb:{tag}")
+                                                   else "validation", f"tb:{name}")
             for (first, _, a), (second, _, b) in zip(pieces, pieces[1:], strict=False):
                 if len(a) and len(b) and min(b.steps) <= max(a.steps):
                     self.run.notes.append(
@@ -220,7 +241,7 @@ class _SeriesBuilder:
                     values.extend(piece.values)
                     records.extend(piece.records)
             series, differing, back = raw_series(
-                split, metric, Source("tb", file, tag, f"tb:{tag}"), steps, values, records)
+                split, metric, Source("tb", file, tag, f"tb:{name}"), steps, values, records)
             if back is not None and len(pieces) == 1:
                 self.run.problems.append(Problem(file, f"tag {tag}, record {records[back]}", (
                     f"steps go backwards (step {steps[back]} after {steps[back - 1]}); the "
@@ -236,7 +257,7 @@ class _SeriesBuilder:
                     f"{len(differing)} steps were written more than once with different "
                     "values; the last value is used at each"), severity="warning",
                     source="tensorboard"))
-            self.keep(mapped, series, f"tb:{tag}")
+            self.keep(mapped, series, f"tb:{name}")
 
     def add_report(self) -> None:
         report = self.run.test_report
@@ -255,6 +276,29 @@ class _SeriesBuilder:
                 series, _, _ = raw_series("test", metrics.canonical(key), source,
                                           [NO_STEP], [number], [0])
                 self.keep(("test", metrics.canonical(key)), series, name)
+
+    def add_operating_points(self) -> None:
+        """test_report.json's operating points as test-split metrics, e.g.
+        ``recall_at_fah_0.5`` and ``threshold_at_fah_0.5``."""
+        report = self.run.test_report
+        points = report.data.get("operating_points") if report and isinstance(
+            report.data, dict) else None
+        if not isinstance(points, list):
+            return
+        for index, point in enumerate(points):
+            if not isinstance(point, dict) or _as_number(point.get("target_fah")) is None:
+                continue
+            target = f"{point['target_fah']:g}"
+            for key in ("recall", "threshold", "achieved_fah"):
+                number = _as_number(point.get(key))
+                if number is None:
+                    continue
+                metric = f"{key}_at_fah_{target}"
+                name = f"report:operating_points[{index}].{key}"
+                source = Source("report", report.path, f"operating_points[{index}].{key}",
+                                name)
+                series, _, _ = raw_series("test", metric, source, [NO_STEP], [number], [0])
+                self.keep(("test", metric), series, name)
 
     def add_log(self) -> None:
         log = self.run.log

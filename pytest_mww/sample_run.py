@@ -375,3 +375,192 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- deployable model and official microWakeWord runs ---------------------------------
+
+STREAMING_OPS = ("CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "RESHAPE",
+                 "STRIDED_SLICE", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
+                 "FULLY_CONNECTED", "LOGISTIC", "QUANTIZE")
+
+
+def write_tflite(path: Path, operators=STREAMING_OPS, input_type: int = 9,
+                 input_shape=(1, 3, 40), padding: int = 0) -> Path:
+    """A small TFLite flatbuffer (schema v3) with the given operators, built with the
+    flatbuffers library field by field: what the gate reads of a real model (operators,
+    input and output tensors, size), without TensorFlow to convert one."""
+    import flatbuffers
+    import tflite
+
+    b = flatbuffers.Builder(1024)
+
+    def vector(values, prepend, size=4):
+        b.StartVector(size, len(values), size)
+        for value in reversed(values):
+            prepend(value)
+        return b.EndVector()
+
+    def offsets(items):
+        b.StartVector(4, len(items), 4)
+        for item in reversed(items):
+            b.PrependUOffsetTRelative(item)
+        return b.EndVector()
+
+    codes = []
+    for name in operators:
+        number = getattr(tflite.BuiltinOperator, name)
+        b.StartObject(4)
+        b.PrependInt8Slot(0, min(number, 127), 0)
+        b.PrependInt32Slot(2, 1, 1)
+        b.PrependInt32Slot(3, number, 0)
+        codes.append(b.EndObject())
+    tensors = []
+    for tensor_name, shape, dtype in (("serving_default_inputs:0", input_shape, input_type),
+                                      ("Identity:0", (1, 1), 3)):
+        name = b.CreateString(tensor_name)
+        dims = vector(list(shape), b.PrependInt32)
+        b.StartObject(4)
+        b.PrependUOffsetTRelativeSlot(0, dims, 0)
+        b.PrependInt8Slot(1, dtype, 0)
+        b.PrependUint32Slot(2, 0, 0)
+        b.PrependUOffsetTRelativeSlot(3, name, 0)
+        tensors.append(b.EndObject())
+    ops = []
+    for index in range(len(operators)):
+        ins, outs = vector([0], b.PrependInt32), vector([1], b.PrependInt32)
+        b.StartObject(3)
+        b.PrependUint32Slot(0, index, 0)
+        b.PrependUOffsetTRelativeSlot(1, ins, 0)
+        b.PrependUOffsetTRelativeSlot(2, outs, 0)
+        ops.append(b.EndObject())
+    tensor_vec, op_vec = offsets(tensors), offsets(ops)
+    inputs, outputs = vector([0], b.PrependInt32), vector([1], b.PrependInt32)
+    graph_name = b.CreateString("main")
+    b.StartObject(5)
+    b.PrependUOffsetTRelativeSlot(0, tensor_vec, 0)
+    b.PrependUOffsetTRelativeSlot(1, inputs, 0)
+    b.PrependUOffsetTRelativeSlot(2, outputs, 0)
+    b.PrependUOffsetTRelativeSlot(3, op_vec, 0)
+    b.PrependUOffsetTRelativeSlot(4, graph_name, 0)
+    graph = b.EndObject()
+    blob = vector([7] * padding, b.PrependUint8, size=1)  # weights, to set the file size
+    b.StartObject(1)
+    b.PrependUOffsetTRelativeSlot(0, blob, 0)
+    buffer = b.EndObject()
+    code_vec, graph_vec, buffer_vec = offsets(codes), offsets([graph]), offsets([buffer])
+    description = b.CreateString("pytest-mww sample model")
+    b.StartObject(5)
+    b.PrependUint32Slot(0, 3, 0)
+    b.PrependUOffsetTRelativeSlot(1, code_vec, 0)
+    b.PrependUOffsetTRelativeSlot(2, graph_vec, 0)
+    b.PrependUOffsetTRelativeSlot(3, description, 0)
+    b.PrependUOffsetTRelativeSlot(4, buffer_vec, 0)
+    b.Finish(b.EndObject(), file_identifier=b"TFL3")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(b.Output()))
+    return path
+
+
+def write_manifest(path: Path, model: str, cutoff: float = 0.97) -> Path:
+    """An ESPHome micro_wake_word manifest, version 2."""
+    path.write_text(json.dumps({
+        "type": "micro", "wake_word": "Hey Sample", "author": "pytest-mww",
+        "website": "https://example.invalid", "model": model, "trained_languages": ["en"],
+        "version": 2, "micro": {"probability_cutoff": cutoff, "sliding_window_size": 5,
+                                "feature_step_size": 10, "tensor_arena_size": 30000,
+                                "minimum_esphome_version": "2024.7.0"}}, indent=2))
+    return path
+
+
+OFFICIAL_CONFIG = """\
+window_step_ms: 10
+train_dir: trained_models/wakeword
+features:
+- features_dir: generated_augmented_features
+  sampling_weights: 2.0
+  penalty_weight: 1.0
+  truth: true
+  truncation_strategy: truncate_start
+  type: mmap
+training_steps: !!python/tuple
+- {steps}
+learning_rates: !!python/tuple
+- 0.001
+batch_size: 128
+time_mask_max_size: !!python/tuple
+- 0
+eval_step_interval: {every}
+target_minimization: 0.9
+minimization_metric: ambient_false_positives_per_hour
+maximization_metric: average_viable_recall
+"""
+
+
+def official_roc_rows(quantized: bool) -> list[tuple[float, float, float]]:
+    loss = 0.01 if quantized else 0.0
+    return [(c / 100, min(1.0, 0.02 + (c / 100) ** 4 * 0.2 + loss), max(0.0, 2.0 * (1 - c / 100)
+                                                                        ** 2 * 10 - 0.05))
+            for c in range(50, 100)]
+
+
+def write_official_run(folder: Path, steps: int = 1000, every: int = 250) -> Path:
+    """An official microWakeWord ``train_dir``: config dump, logs/train and
+    logs/validation event folders, the console captured to train.log, weights, and the
+    streaming TFLite model with its ROC file (run-format.md §7)."""
+    import h5py
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "training_config.yaml").write_text(OFFICIAL_CONFIG.format(steps=steps,
+                                                                        every=every))
+    (folder / "model_summary.txt").write_text("Model: mixednet\n")
+    console = []
+    for split, tags in (("train", ("loss", "accuracy", "recall", "precision", "auc")),
+                        ("validation", ("loss", "accuracy", "recall", "precision",
+                                        "recall_at_no_faph", "auc", "average_viable_recall"))):
+        writer = EventFileWriter(str(folder / "logs" / split), flush_secs=3600)
+        for step in list(range(every, steps + 1, every)):
+            t = step / steps
+            values = {"loss": 0.3 * (1 - t) + 0.03, "accuracy": 0.9 + 0.08 * t,
+                      "recall": 0.85 + 0.1 * t, "precision": 0.88 + 0.1 * t,
+                      "auc": 0.95 + 0.04 * t, "recall_at_no_faph": 0.5 + 0.2 * t,
+                      "average_viable_recall": 0.4 + 0.3 * t}
+            writer.add_event(event_pb2.Event(step=step, wall_time=WALL_TIME_BASE + step,
+                                             summary=summary_pb2.Summary(value=[
+                                                 _scalar(tag, values[tag], False)
+                                                 for tag in tags])))
+            if split == "validation":
+                false_positives = max(1, round(12 * (1 - t)))
+                console.append(
+                    f"INFO:absl:Step {step} (nonstreaming): Validation: recall at no faph = "
+                    f"{100 * values['recall_at_no_faph']:.3f} with cutoff 0.93, accuracy = "
+                    f"{100 * values['accuracy']:.2f}%, recall = {100 * values['recall']:.2f}%, "
+                    f"precision = {100 * values['precision']:.2f}%, ambient false positives = "
+                    f"{false_positives}, estimated false positives per hour = "
+                    f"{false_positives / 14.0:.5f}, loss = {values['loss']:.5f}, auc = "
+                    f"{values['auc']:.5f}, average viable recall = "
+                    f"{values['average_viable_recall']:.9f}")
+            else:
+                console.append(
+                    f"INFO:absl:Step #{step}: rate 0.001000, accuracy "
+                    f"{100 * values['accuracy']:.2f}%, recall {100 * values['recall']:.2f}%, "
+                    f"precision {100 * values['precision']:.2f}%, cross entropy "
+                    f"{values['loss']:.6f}")
+        writer.close()
+    (folder / "train.log").write_text("\n".join(console) + "\n")
+    rng = np.random.default_rng(7)
+    for name in ("best_weights.weights.h5", "last_weights.weights.h5"):
+        with h5py.File(folder / name, "w") as f:
+            f.create_dataset("layers/dense/vars/0", data=rng.normal(size=(32, 1)).astype("f4"))
+    for variant, quantized in (("stream_state_internal", False),
+                               ("stream_state_internal_quant", True)):
+        model_dir = folder / f"tflite_{variant}"
+        write_tflite(model_dir / f"{variant}.tflite", padding=2000)
+        rows = official_roc_rows(quantized)
+        auc = 0.985 if not quantized else 0.981
+        (model_dir / "tflite_streaming_roc.txt").write_text(
+            f"AUC {auc}\n" + "".join(f"Cutoff {c:.2f}: frr={frr:.4f}; faph={faph:.4f}\n"
+                                     for c, frr, faph in rows if faph <= 2.0))
+    write_manifest(folder / "tflite_stream_state_internal_quant" / "wakeword.json",
+                   "stream_state_internal_quant.tflite")
+    return folder

@@ -618,6 +618,8 @@ class _LogParser:
 
 
 def _finish(report: LogReport) -> None:
+    if report.absl_counts or any(s.kind.startswith("absl") for s in report.series.values()):
+        return  # an official trainer's console: no markers, no panels, by design
     if report.validation_tables == 0 and (report.total_steps or report.completion_line):
         report.notes.append(
             "the log holds no validation tables: it was captured from a terminal, where the "

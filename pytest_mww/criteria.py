@@ -19,7 +19,9 @@ import yaml
 from .metrics import SPLITS
 
 MAX_CRITERIA_BYTES = 1024 * 1024
-CHECKS = ("threshold", "gap", "trend", "stagnation", "lr_schedule", "finished", "duration")
+CHECKS = ("threshold", "gap", "trend", "stagnation", "lr_schedule", "finished", "duration",
+          "streaming")
+STREAMING_MEASURES = ("frr_at_faph", "faph_at_cutoff", "auc", "quantization_loss")
 BOUND_KEYS = ("min", "max", "gt", "lt")
 AGGREGATIONS = "final, best, min, max, step:N, last:N"
 SEVERITIES = ("fail", "warn")
@@ -32,12 +34,19 @@ _KEYS = {
     "lr_schedule": _COMMON_KEYS + ("tolerance",),
     "finished": ("check", "on_missing", "severity", "description", "remedy"),
     "duration": ("check", "on_missing", "severity", "description", "remedy", "max_hours"),
+    "streaming": ("check", "measure", "variant", "faph", "cutoff", "on_missing", "severity",
+                  "description", "remedy") + BOUND_KEYS,
 }
 # The metric a check judges when the criterion names none.
 _DEFAULT_METRIC = {"stagnation": "train_loss", "lr_schedule": "learning_rate"}
-_TOP_KEYS = ("version", "defaults", "criteria", "profiles", "checkpoints", "regressions")
+_TOP_KEYS = ("version", "defaults", "criteria", "profiles", "checkpoints", "regressions",
+             "deploy")
+DEPLOY_CHECKS = ("manifest", "cutoff_sane", "tflite", "input_quantized", "operators", "size",
+                 "cutoff_agrees")
+_DEPLOY_KEYS = ("on_missing", "severity", "description", "features", "max_kb")
 _REGRESSION_KEYS = ("check", "metric", "split", "at", "direction", "allowed", "allowed_pct",
-                    "significance", "on_missing", "severity", "description", "remedy")
+                    "significance", "on_missing", "severity", "description", "remedy",
+                    "measure", "variant", "faph", "cutoff")
 _DEFAULT_KEYS = ("split", "on_missing", "at", "severity")
 PROFILE_LIMITS = ("max_cumtime", "max_tottime", "max_ncalls", "max_percall", "max_share",
                   "max_total")
@@ -162,6 +171,16 @@ class CheckpointCheck:
 
 
 @dataclass(frozen=True)
+class DeployCheck:
+    name: str
+    on_missing: str
+    severity: str
+    file: str
+    line: int
+    options: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
 class Regression:
     """Not worse than the baseline: what is measured, which way is worse, how much is allowed.
 
@@ -195,6 +214,7 @@ class CriteriaFile:
     profiles: tuple[ProfileBudget, ...] = ()
     checkpoints: tuple[CheckpointCheck, ...] = ()
     regressions: tuple[Regression, ...] = ()
+    deploy: tuple[DeployCheck, ...] = ()
     sha256: str = ""
 
 
@@ -282,7 +302,7 @@ class _Parser:
             raise self.fail(("defaults",), "'defaults' must be a mapping")
         self.unknown_keys(defaults, _DEFAULT_KEYS, ("defaults",), "key in 'defaults'")
         sections = {key: data.get(key)
-                    for key in ("criteria", "profiles", "checkpoints", "regressions")}
+                    for key in ("criteria", "profiles", "checkpoints", "regressions", "deploy")}
         if all(value is None for value in sections.values()):
             raise self.fail((), "has no 'criteria:' section")
         for key, value in sections.items():
@@ -298,7 +318,9 @@ class _Parser:
                             if body is not False)
         regressions = tuple(self.regression(str(name), body, defaults)
                             for name, body in (sections["regressions"] or {}).items())
-        return CriteriaFile(self.file, criteria, profiles, checkpoints, regressions)
+        deploy = tuple(self.deploy_check(str(name), body)
+                       for name, body in (sections["deploy"] or {}).items() if body is not False)
+        return CriteriaFile(self.file, criteria, profiles, checkpoints, regressions, deploy)
 
     def unknown_keys(self, mapping: dict, allowed: tuple, path: tuple, what: str) -> None:
         for key in mapping:
@@ -322,6 +344,8 @@ class _Parser:
         metric = body.get("metric", _DEFAULT_METRIC.get(check))
         if check in ("finished", "duration"):
             metric = metric or "run"
+        if check == "streaming":
+            metric = self.streaming(name, body, path)
         metric_list = self.metric_names(name, metric, path)
         severity = self.severity(name, get("severity", "fail"), path)
         split = get("split", "validation")
@@ -337,6 +361,12 @@ class _Parser:
             extra = self.trend(name, body, path)
         elif check in ("stagnation", "lr_schedule", "finished", "duration"):
             extra = self.health(name, check, body, path)
+        elif check == "streaming":
+            extra = {"options": {k: body[k] for k in ("measure", "variant", "faph", "cutoff")
+                                 if k in body}}
+            if not bounds:
+                raise self.fail(path, f"criterion {name!r} has no bound: give one of "
+                                      f"{', '.join(BOUND_KEYS)}")
         elif not bounds:
             raise self.fail(path, f"criterion {name!r} has no bound: give one of "
                                   f"{', '.join(BOUND_KEYS)}")
@@ -464,21 +494,26 @@ class _Parser:
             raise self.fail(path, f"regression {name!r} must be a mapping")
         self.unknown_keys(body, _REGRESSION_KEYS, path, f"key in regression {name!r}")
         check = body.get("check", "threshold")
-        if check not in ("threshold", "gap"):
-            raise self.fail(path + ("check",), f"regression {name!r}: check must be threshold "
-                                               f"or gap, not {check!r}")
+        if check not in ("threshold", "gap", "streaming"):
+            raise self.fail(path + ("check",), f"regression {name!r}: check must be "
+                                               f"threshold, gap or streaming, not {check!r}")
+        metric = body.get("metric")
+        options: dict = {}
+        if check == "streaming":
+            metric = self.streaming(name, body, path)
+            options = {k: body[k] for k in ("measure", "variant", "faph", "cutoff") if k in body}
         get = lambda key, default=None: body.get(key, defaults.get(key, default))  # noqa: E731
         split = get("split", "validation")
         if split not in SPLITS:
             raise self.fail(path + ("split",), f"regression {name!r}: unknown split {split!r} "
                                                f"(expected {', '.join(SPLITS)})")
         criterion = Criterion(
-            name=name, check=check, metrics=self.metric_names(name, body.get("metric"), path),
+            name=name, check=check, metrics=self.metric_names(name, metric, path),
             split=split, at=self.aggregation(name, get("at", "final"), path + ("at",)),
             bounds=(), on_missing=self.on_missing(name, get("on_missing", "fail"), path),
             file=self.file, line=self.lines.line(*path) or 1,
             severity=self.severity(name, get("severity", "fail"), path),
-            remedy=str(body.get("remedy", "")))
+            remedy=str(body.get("remedy", "")), options=options)
         direction = body.get("direction")
         if direction not in (None, "lower", "higher"):
             raise self.fail(path + ("direction",), f"regression {name!r}: direction must be "
@@ -499,10 +534,48 @@ class _Parser:
                           significance=numbers.get("significance"), file=self.file,
                           line=criterion.line)
 
+    def deploy_check(self, name: str, body) -> DeployCheck:
+        path = ("deploy", name)
+        if name not in DEPLOY_CHECKS:
+            hint = difflib.get_close_matches(name, DEPLOY_CHECKS, n=1)
+            guess = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise self.fail(path, f"unknown deploy check {name!r} (expected one of "
+                                  f"{', '.join(DEPLOY_CHECKS)}){guess}")
+        if body is True or body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise self.fail(path, f"deploy check {name!r} must be true, false or a mapping")
+        self.unknown_keys(body, _DEPLOY_KEYS, path, f"key in deploy check {name!r}")
+        options = {key: self.number(name, body[key], path + (key,))
+                   for key in ("features", "max_kb") if key in body}
+        return DeployCheck(name=name, options=options,
+                           on_missing=self.on_missing(name, body.get("on_missing", "fail"), path),
+                           severity=self.severity(name, body.get("severity", "fail"), path),
+                           file=self.file, line=self.lines.line(*path) or 1)
+
     def check_name(self, name: str, path: tuple) -> None:
         if not _NAME.match(name):
             raise self.fail(path, f"name {name!r} may hold only letters, digits, '_', '-' "
                                   "and '.' (it becomes the test id)")
+
+    def streaming(self, name: str, body: dict, path: tuple) -> str:
+        """A streaming-ROC criterion: which figure of which model variant."""
+        measure = body.get("measure")
+        if measure not in STREAMING_MEASURES:
+            raise self.fail(path + ("measure",), f"criterion {name!r}: measure must be one of "
+                                                 f"{', '.join(STREAMING_MEASURES)}, not "
+                                                 f"{measure!r}")
+        needs = {"frr_at_faph": "faph", "quantization_loss": "faph",
+                 "faph_at_cutoff": "cutoff"}.get(measure)
+        if needs and needs not in body:
+            raise self.fail(path, f"criterion {name!r}: measure {measure} needs {needs!r}")
+        if needs:
+            self.number(name, body[needs], path + (needs,))
+        variant = body.get("variant", "quant")
+        if not isinstance(variant, str):
+            raise self.fail(path + ("variant",), f"criterion {name!r}: variant must be a "
+                                                 "model variant name like 'quant'")
+        return f"streaming:{measure}"
 
     def metric_names(self, name: str, value, path: tuple) -> tuple[str, ...]:
         names = value if isinstance(value, list) else [value]

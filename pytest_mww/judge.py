@@ -53,7 +53,8 @@ class Unjudged(Exception):
 
 
 def judge(criterion: Criterion, run: RunModel) -> Verdict:
-    judges = {"gap": _judge_gap, "trend": _judge_trend, "stagnation": _judge_stagnation,
+    judges = {"streaming": _judge_streaming,
+              "gap": _judge_gap, "trend": _judge_trend, "stagnation": _judge_stagnation,
               "lr_schedule": _judge_lr_schedule, "finished": _judge_finished,
               "duration": _judge_finished, "threshold": _judge_threshold}
     try:
@@ -341,7 +342,7 @@ def _resting_on(run: RunModel, series: Series, got: _Value, criterion: Criterion
     if basis is None:
         return [f"rests on {hours.hours:g} h of ambient audio ({hours.source}); the value is "
                 "not finite, so no event count follows"]
-    verdict.properties.update(hours=f"{basis.hours:g}", events=str(basis.events),
+    verdict.properties.update(hours=f"{basis.hours:.6g}", events=str(basis.events),
                               resolution=f"{basis.resolution:g}")
     lines = [f"rests on {basis.hours:.4g} h of ambient audio ({hours.source}): 1 false "
              f"activation = {basis.resolution:.2f} FA/h, so this value is {basis.events} "
@@ -673,7 +674,12 @@ class Measurement:
 
 
 def measure(criterion: Criterion, run: RunModel) -> Measurement:
-    """The value a threshold or gap criterion would judge (raises Unjudged)."""
+    """The value a threshold, gap or streaming criterion would judge (raises Unjudged)."""
+    if criterion.check == "streaming":
+        value, subject, source, _ = _streaming_value(criterion, run)
+        metric = f"streaming:{criterion.options['measure']}"
+        return Measurement(value, subject, metric, "test", source, "",
+                           lower_is_better=criterion.options["measure"] != "auc")
     if criterion.check == "gap":
         _, metric, paired = _gap_pairs(criterion, run)
         got = _aggregate(criterion.at, _gap_points(metric, paired), run, f"gap on {metric}")
@@ -692,3 +698,81 @@ def measure(criterion: Criterion, run: RunModel) -> Measurement:
                        lower_is_better=metrics.higher_is_better(series.metric) is False,
                        hours=hours.hours if hours else None,
                        hours_source=hours.source if hours else "")
+
+
+# --- streaming operating points (official tflite_*/tflite_streaming_roc.txt) -------------
+
+
+def _pick_curve(run: RunModel, variant: str):
+    """The ROC of a model variant: an exact name, else the only name containing it;
+    ``float`` means the variant without 'quant'."""
+    curves = run.rocs
+    if variant in curves:
+        return curves[variant]
+    if variant == "float":
+        matches = [c for name, c in curves.items() if "quant" not in name]
+    else:
+        matches = [c for name, c in curves.items() if variant in name]
+    if len(matches) == 1:
+        return matches[0]
+    where = ", ".join(sorted(curves)) or "none"
+    raise Unjudged(f"no single streaming ROC for model variant {variant!r} in run {run.name}",
+                   [f"variants with tflite_*/tflite_streaming_roc.txt: {where}"],
+                   skippable=True)
+
+
+def _streaming_value(criterion: Criterion, run: RunModel) -> tuple[float, str, str, list[str]]:
+    """(value, subject, source, details) of a streaming criterion."""
+    options = criterion.options
+    measure = options["measure"]
+    variant = options.get("variant", "quant")
+    curve = _pick_curve(run, variant)
+    damaged = [p for p in curve.problems]
+    if damaged:
+        raise Unjudged(f"streaming ROC not judged: {damaged[0]}", [], skippable=False)
+    if measure == "auc":
+        if curve.auc is None:
+            raise Unjudged(f"{curve.path} has no AUC line", [], skippable=True)
+        return curve.auc, f"streaming AUC of {curve.variant}", curve.path, []
+    if measure == "faph_at_cutoff":
+        cutoff = float(options["cutoff"])
+        row = curve.at_cutoff(cutoff)
+        if row is None:
+            cutoffs = ", ".join(f"{r[0]:g}" for r in curve.rows[:10])
+            raise Unjudged(f"{curve.path} has no row for cutoff {cutoff:g}",
+                           [f"cutoffs present (first 10): {cutoffs}"], skippable=True)
+        return (row[2], f"streaming FA/h of {curve.variant} at cutoff {cutoff:g}",
+                f"{curve.path}:{row[3]}", [])
+    budget = float(options["faph"])
+    if measure == "frr_at_faph":
+        return _frr_at(curve, budget)
+    quantized = _frr_at(_pick_curve(run, variant), budget)
+    floating = _frr_at(_pick_curve(run, "float"), budget)
+    loss = quantized[0] - floating[0]
+    return (loss, f"quantization loss (FRR quantized − float) at {budget:g} FA/h",
+            f"{quantized[2]}; {floating[2]}",
+            [f"quantized: {quantized[1]} = {quantized[0]:.4f}",
+             f"float: {floating[1]} = {floating[0]:.4f}"])
+
+
+def _frr_at(curve, budget: float) -> tuple[float, str, str, list[str]]:
+    row = curve.best_frr_within(budget)
+    if row is None:
+        lowest = min((r[2] for r in curve.rows), default=math.nan)
+        raise Unjudged(f"no cutoff of {curve.variant} reaches {budget:g} FA/h (lowest "
+                       f"{lowest:g}) in {curve.path}", [], skippable=False)
+    return (row[1], f"streaming FRR of {curve.variant} at {budget:g} FA/h (cutoff "
+                    f"{row[0]:g}, FA/h {row[2]:g})", f"{curve.path}:{row[3]}", [])
+
+
+def _judge_streaming(criterion: Criterion, run: RunModel) -> Verdict:
+    value, subject, source, details = _streaming_value(criterion, run)
+    verdict = _bounded(criterion, subject, f"{value:.4f}", value)
+    verdict.details += details + [f"from {source}"]
+    if verdict.outcome == "failed":
+        _remedy(verdict, criterion, "a model that misses the wake word at its FA/h budget "
+                                    "needs more and more varied positive samples; a large "
+                                    "quantization loss needs real-data calibration at export")
+    verdict.properties.update(metric=subject, observed=repr(value), source=source,
+                              display=f"{value:.4f}")
+    return verdict

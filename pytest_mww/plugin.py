@@ -23,6 +23,7 @@ from .baseline import (
 )
 from .checkpoint_rules import judge_checkpoint
 from .criteria import CriteriaError, CriteriaFile, Criterion, load_criteria
+from .deploy_rules import judge_deploy
 from .github import Result, annotations, summary_markdown
 from .judge import Verdict, judge
 from .layout import LOOKED_FOR, find_layout
@@ -341,6 +342,8 @@ class RunCollector(pytest.Collector):
         if self.criteria.checkpoints:
             yield CheckpointGroup.from_parent(self, name="checkpoint",
                                               checks=self.criteria.checkpoints)
+        if self.criteria.deploy:
+            yield DeployGroup.from_parent(self, name="deploy", checks=self.criteria.deploy)
         plan = state.baselines.get(self.spec.id)
         if self.criteria.regressions and plan is not None:
             yield RegressionGroup.from_parent(self, name="regression", plan=plan,
@@ -394,6 +397,19 @@ class RegressionGroup(pytest.Collector):
     def collect(self):
         for regression in self.criteria.regressions:
             yield RegressionItem.from_parent(self, name=regression.name, regression=regression)
+
+
+class DeployGroup(pytest.Collector):
+    """``mww::<run>::deploy::<check>``: what ESPHome loads."""
+
+    def __init__(self, *, checks, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.checks = checks
+        self.spec = self.parent.spec
+
+    def collect(self):
+        for check in self.checks:
+            yield DeployItem.from_parent(self, name=check.name, check=check)
 
 
 class MwwWarning(pytest.PytestWarning):
@@ -474,6 +490,19 @@ class CheckpointItem(_GateItem):
 
     def reportinfo(self):
         return self.path, self.check.line - 1, f"{self.spec.id}::checkpoint::{self.name}"
+
+
+class DeployItem(_GateItem):
+    def __init__(self, *, check, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+
+    def runtest(self) -> None:
+        self.conclude(_guarded(self.name, lambda: judge_deploy(self.check, self.model())),
+                      f"deploy::{self.name}")
+
+    def reportinfo(self):
+        return self.path, self.check.line - 1, f"{self.spec.id}::deploy::{self.name}"
 
 
 class RegressionItem(_GateItem):

@@ -27,7 +27,11 @@ def row_from_properties(properties: dict[str, str], outcome: str) -> Row | None:
         return None
     rests_on = ""
     if "hours" in properties:
-        rests_on = f"{properties.get('events', '?')} events / {properties['hours']} h"
+        try:
+            hours = f"{float(properties['hours']):.4g}"
+        except ValueError:
+            hours = properties["hours"]
+        rests_on = f"{properties.get('events', '?')} events / {hours} h"
     if properties.get("verdict") == "warned" and outcome == "passed":
         outcome = "warned"
     return Row(properties["mww_run"], properties.get("mww_criterion", "?"),

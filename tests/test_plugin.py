@@ -31,8 +31,10 @@ def props(case):
 def test_good_run_passes_every_example_criterion(pytester, make_run):
     run = make_run("good")
     result = gate(pytester, f"--mww-run={run}", f"--mww-criteria={EXAMPLE}", "-v")
-    # 18 criteria, 2 profile budgets (no data_loading_*.prof: skipped), 5 checkpoint checks
-    result.assert_outcomes(passed=24, skipped=1)
+    # 20 criteria (the 2 streaming ones skip: no ROC files in a v2.0.0 run), 2 profile
+    # budgets (no data_loading_*.prof: skipped), 5 checkpoint checks, 7 deploy checks
+    # (skipped: the sample exports no model)
+    result.assert_outcomes(passed=24, skipped=10)
     result.stdout.fnmatch_lines(["*mww::good::fa_per_hour PASSED*", "*mww gate: good*",
                                  "*fa_per_hour*0.24*< 0.5*PASSED*1 events / 4.2 h*"])
     assert result.ret == 0
@@ -41,7 +43,7 @@ def test_good_run_passes_every_example_criterion(pytester, make_run):
 def test_two_word_option_form_works_too(pytester, make_run):
     run = make_run("good")
     result = gate(pytester, "--mww-run", str(run), "-q")
-    result.assert_outcomes(passed=24, skipped=1)
+    result.assert_outcomes(passed=24, skipped=10)
     assert not (run / ".pytest_cache").exists()
 
 
@@ -50,7 +52,7 @@ def test_bad_run_fails_with_standalone_first_lines_and_junit(pytester, make_run)
     result, root = junit(pytester, f"--mww-run={run}")
     # the quality criteria fail; training health, profiles and checkpoints are fine, and
     # the final training loss (0.005) is only a warning
-    result.assert_outcomes(failed=12, passed=12, skipped=1, warnings=1)
+    result.assert_outcomes(failed=12, passed=12, skipped=10, warnings=1)
     assert result.ret == 1
     result.stdout.fnmatch_lines([
         "*FAILED mww::bad::fa_per_hour - ambient_fa_per_hour (validation, final, step 2*"])
@@ -89,7 +91,7 @@ def test_runs_sharing_a_folder_name_get_distinct_ids(pytester, tmp_path, make_ru
     result = gate(pytester, f"--mww-run={first}", f"--mww-run={second}", "--collect-only",
                   "-q")
     ids = [line for line in result.stdout.lines if line.startswith("mww::")]
-    assert len(ids) == 50 and len({i.split("::")[1] for i in ids}) == 2
+    assert len(ids) == 68 and len({i.split("::")[1] for i in ids}) == 2
 
 
 def test_malformed_criteria_is_one_collection_error(pytester, make_run):
@@ -135,7 +137,7 @@ def test_truncated_event_file_still_judges(pytester, make_run):
     path = event_file(run)
     path.write_bytes(path.read_bytes()[:-9])
     result = gate(pytester, f"--mww-run={run}")
-    result.assert_outcomes(passed=24, skipped=1)
+    result.assert_outcomes(passed=24, skipped=10)
     result.stdout.fnmatch_lines(["*note:*last record is cut off*bytes dropped*"])
 
 
@@ -162,7 +164,7 @@ def test_tty_log_and_guide_vocabulary(pytester, make_run):
     # skipped: tty's validation accuracy (only in the lost log tables) and both runs'
     # data_loading budget. The guide-form log prints best_fah_step_2000.ckpt, a file the
     # sample folder does not hold, so best_path fails there.
-    result.assert_outcomes(passed=46, failed=1, skipped=3)
+    result.assert_outcomes(passed=46, failed=1, skipped=3 + 2 * 9)
     result.stdout.fnmatch_lines(["FAILED mww::guide::checkpoint::best_path*",
                                  "SKIPPED*example_criteria.yaml:*metric 'accuracy'*run tty"])
 
@@ -198,7 +200,7 @@ def test_mww_run_fixture_hands_the_run_model_to_python_tests(pytester, make_run)
     """)
     result = gate(pytester, f"--mww-run={run}", "-v")
     result.stdout.fnmatch_lines(["*test_lr_decays[[]good[]] PASSED*"])
-    result.assert_outcomes(passed=25, skipped=1)
+    result.assert_outcomes(passed=25, skipped=10)
 
 
 def test_nothing_inside_a_run_folder_is_collected(pytester, make_run):
@@ -206,7 +208,7 @@ def test_nothing_inside_a_run_folder_is_collected(pytester, make_run):
     (run / "test_evil.py").write_text("raise SystemExit('executed!')\n")
     shutil.copytree(run, pytester.path / "inside")
     result = gate(pytester, f"--mww-run={pytester.path / 'inside'}", str(pytester.path))
-    result.assert_outcomes(passed=24, skipped=1)
+    result.assert_outcomes(passed=24, skipped=10)
 
 
 def test_ini_file_inside_a_run_folder_is_refused(pytester, make_run):
@@ -232,6 +234,6 @@ def test_internal_error_is_a_failure_not_a_traceback(pytester, make_run):
                           "def boom(*args):\n    raise ZeroDivisionError('boom')\n"
                           "p.judge = boom\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--mww-run={run}")
-    result.assert_outcomes(failed=18, passed=6, skipped=1)  # every YAML criterion
+    result.assert_outcomes(failed=20, passed=6, skipped=8)  # every YAML criterion
     result.stdout.fnmatch_lines(["*not judged: internal error ZeroDivisionError: boom*"])
     assert "Traceback" not in result.stdout.str()

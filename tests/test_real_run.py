@@ -73,7 +73,11 @@ def test_gate_on_the_real_run(pytester):
     # Train loss 0.0031 < 0.01 is the guide's overfitting-risk warning, not a failure.
     # tests/data/run-c keeps no .h5 files (600 KB each): the four checkpoint checks that
     # need the files fail, as they must for a run folder without its checkpoints.
-    result.assert_outcomes(passed=10, failed=2 + 7 + 4, skipped=2, warnings=1)
+    # Its exported model is there: 6 deploy checks pass, and cutoff_sane fails (the
+    # manifest's probability_cutoff is 1.0: a model that never fires). No streaming ROC
+    # files: the 2 streaming criteria skip.
+    result.assert_outcomes(passed=10 + 6, failed=2 + 7 + 4 + 1, skipped=2 + 2, warnings=1)
+    result.stdout.fnmatch_lines(["FAILED mww::run-c::deploy::cutoff_sane - probability_cutoff 1*"])
     result.stdout.fnmatch_lines(["FAILED mww::run-c::checkpoint::final_exists - run run-c*"])
     cases = {c.get("name"): {p.get("name"): p.get("value") for p in c.iter("property")}
              for c in ET.parse(xml).getroot().iter("testcase")}

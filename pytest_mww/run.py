@@ -316,6 +316,33 @@ class _SeriesBuilder:
         for key, ranked in self.ranked.items():
             ordered = [series for _, series in sorted(ranked, key=lambda item: item[0])]
             self.run.series[key] = merge(key[0], key[1], ordered)
+        for split in ("train", "validation"):
+            self._derive_f1(split)
+
+    def _derive_f1(self, split: str) -> None:
+        """F1 from recall and precision where a trainer (the official one) logs no F1."""
+        series = self.run.series
+        recall, precision = series.get((split, "recall")), series.get((split, "precision"))
+        if (split, "f1") in series or recall is None or precision is None:
+            return
+        at = {step: i for i, step in enumerate(precision.steps)}
+        steps, values, locs = [], [], []
+        for i, step in enumerate(recall.steps):
+            j = at.get(step)
+            if j is None:
+                continue
+            r, p = recall.values[i], precision.values[j]
+            steps.append(step)
+            values.append(2 * p * r / (p + r) if p + r > 0 else 0.0)
+            locs.append(0)
+        if not steps:
+            return
+        where = recall.source_of(len(recall) - 1).file
+        source = Source("derived", where, "2·precision·recall / (precision + recall)",
+                        "derived:f1")
+        derived, _, _ = raw_series(split, "f1", source, steps, values, locs)
+        series[(split, "f1")] = derived
+        self.run.raw["derived:f1" if split == "validation" else f"derived:{split}:f1"] = derived
 
 
 def _as_number(value) -> float | None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 NO_STEP = -(1 << 63)  # a value without a step (the test split's single evaluation)
-PRIORITY = {"tb": 0, "report": 1, "log": 2}
+PRIORITY = {"tb": 0, "report": 1, "log": 2, "derived": 3}
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class Source:
     def place(self, step: int | None, loc: int) -> str:
         if self.origin == "tb":
             return f"tag {self.label}, record {loc}"
-        if self.origin == "report":
-            return self.label
+        if self.origin in ("report", "derived"):
+            return self.label if step is None else f"{self.label} at step {step}"
         if self.label == "progress":
             return f"line {loc}"
         if self.label == "Validation Results" and step is not None:

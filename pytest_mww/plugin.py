@@ -56,6 +56,7 @@ class GateState:
     criteria_path: Path
     criteria_display: str
     timestamp: str | None
+    console: Path | None = None
     baselines: dict[str, BaselinePlan] = field(default_factory=dict)
     save_to: dict[str, Path] = field(default_factory=dict)
     models: dict[Path, RunModel] = field(default_factory=dict)
@@ -72,7 +73,8 @@ class GateState:
 
     def load(self, spec: RunSpec) -> RunModel:
         if spec.path not in self.models:
-            self.models[spec.path] = load_run(spec.path, spec.id, self.timestamp)
+            self.models[spec.path] = load_run(spec.path, spec.id, self.timestamp,
+                                              self.console)
         return self.models[spec.path]
 
 
@@ -89,6 +91,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mww-timestamp", metavar="YYYYMMDD_HHMMSS", default=None,
                     help="in a folder holding several runs, judge the one whose log and "
                          "TensorBoard folder are nearest this timestamp (default: newest)")
+    group.addoption("--mww-console", metavar="FILE", default=None,
+                    help="the console output of an official microWakeWord training (its "
+                         "INFO:absl lines), when it is not saved inside the run folder")
     group.addoption("--mww-baseline", action="append", default=[], metavar="[RUN=]PATH",
                     help="baseline to compare with: a baseline file or an earlier run folder; "
                          "RUN=PATH for one run only. A file that does not exist is created "
@@ -119,6 +124,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if timestamp and not _valid_timestamp(timestamp):
         raise pytest.UsageError(f"--mww-timestamp {timestamp!r}: expected YYYYMMDD_HHMMSS")
     state = GateState(specs, criteria_path, _display(criteria_path), timestamp)
+    console = config.getoption("mww_console")
+    if console:
+        if not Path(console).is_file():
+            raise pytest.UsageError(f"--mww-console {console}: no such file")
+        state.console = Path(console).resolve()
     state.baselines = _baseline_plans(config, specs)
     state.save_to = _named_paths(config.getoption("mww_save_baseline"), specs,
                                  "--mww-save-baseline")

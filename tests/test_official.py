@@ -210,3 +210,22 @@ def test_the_gate_on_the_official_sample(pytester):
                                 f"--mww-run={REPO / 'examples' / 'run-official'}", "-rs")
     result.assert_outcomes(passed=22, skipped=12)
     result.stdout.fnmatch_lines(["*note: layout: official microWakeWord train_dir*"])
+
+
+def test_console_given_with_an_option(pytester, tmp_path):
+    run = write_official_run(tmp_path / "train_dir")
+    console = tmp_path / "elsewhere.txt"
+    (run / "train.log").rename(console)
+    crit = pytester.makefile(".yaml", c="criteria:\n  fah: {metric: ambient_fa_per_hour, "
+                                        "lt: 0.5, confidence: 0.95}\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--mww-run={run}",
+                                f"--mww-criteria={crit}")
+    result.assert_outcomes(failed=1)  # no console: no FA/h at all
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--mww-run={run}",
+                                f"--mww-criteria={crit}", f"--mww-console={console}")
+    result.assert_outcomes(passed=1)  # 1 event over 14 h: the bound is 0.34 FA/h
+    xml = pytester.path / "x.xml"
+    pytester.runpytest("-p", "no:cacheprovider", f"--mww-run={run}", f"--mww-criteria={crit}",
+                       f"--mww-console={console}", f"--junitxml={xml}")
+    assert "bound(s) upper 0.34 (from 1 events over 14 h)" in xml.read_text()
+    assert pytester.runpytest(f"--mww-run={run}", "--mww-console=/no/file").ret == 4

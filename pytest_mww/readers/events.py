@@ -39,10 +39,12 @@ _NUMERIC_CONTENT = {
 # summary (field 5) → value (field 1) → tag, then a float tensor with the scalars plugin
 # (TF2 summaries) or a simple_value (legacy). Groups: step varint, summary length,
 # value length, tag length, tag, 4 value bytes.
-_EVENT_HEAD = rb"\t.{8}\x10([\x80-\xff]{0,9}[\x00-\x7f])\*(.)\n(.)\n(.)"
+# Groups: the step varint; the "head" (the three length bytes and the tag, which a tag
+# repeats exactly, so its lengths are checked once per distinct head); the value bytes.
+_EVENT_HEAD = rb"\t.{8}\x10([\x80-\xff]{0,9}[\x00-\x7f])(\*.\n.\n.[^\x00]*?)"
 _TENSOR_SCALAR = re.compile(
-    _EVENT_HEAD + rb"([^\x00]*?)B\n\x08\x01\x12\x00\"\x04(.{4})J\x0b\n\t\n\x07scalars", re.S)
-_LEGACY_SCALAR = re.compile(_EVENT_HEAD + rb"([^\x00]*?)\x15(.{4})", re.S)
+    _EVENT_HEAD + rb"B\n\x08\x01\x12\x00\"\x04(.{4})J\x0b\n\t\n\x07scalars", re.S)
+_LEGACY_SCALAR = re.compile(_EVENT_HEAD + rb"\x15(.{4})", re.S)
 _TENSOR_TAIL = 25  # bytes after the tag in a tensor scalar value
 _LEGACY_TAIL = 5
 _F32 = struct.Struct("<f")
@@ -211,12 +213,11 @@ class _Scanner:
                 if match is not None:
                     matchers.reverse()
             if match is not None:
-                step_bytes, summary_len, value_len, tag_len, tag, number = match.groups()
-                sink = sinks.get(tag)
+                step_bytes, head, number = match.groups()
+                sink = sinks.get(head)
                 if sink is None:
-                    sink = sinks[tag] = self._sink(tag, kinds[id(sinks)])
-                if (sink is not False and value_len[0] == sink[3]
-                        and summary_len[0] == sink[3] + 2 and tag_len[0] == sink[4]):
+                    sink = sinks[head] = self._sink(head, kinds[id(sinks)])
+                if sink is not False:
                     step = step_bytes[0]
                     if step > 127:
                         width = len(step_bytes)
@@ -245,18 +246,20 @@ class _Scanner:
                 f"killed while writing); the {index} complete records before it are used",
                 "warning"))
 
-    def _sink(self, tag: bytes, kind: int):
-        """Where points of this tag go, and the lengths a well-formed record has."""
+    def _sink(self, head: bytes, kind: int):
+        """Where points of this head's tag go; False when its lengths do not add up (then
+        protobuf decodes the record)."""
+        summary_len, value_len, tag_len, tag = head[1], head[3], head[5], head[6:]
         size = len(tag)
-        if size > 127:
-            return False  # a two-byte length: protobuf decodes it
-        series = self.out.series.get(tag.decode("utf-8", "replace"))
+        expected = size + 2 + (_TENSOR_TAIL if kind == 0 else _LEGACY_TAIL)
+        if size > 127 or tag_len != size or value_len != expected or \
+                summary_len != expected + 2:
+            return False
+        name = tag.decode("utf-8", "replace")
+        series = self.out.series.get(name)
         if series is None:
-            name = tag.decode("utf-8", "replace")
             series = self.out.series[name] = TagSeries(name)
-        value_len = size + 2 + (_TENSOR_TAIL if kind == 0 else _LEGACY_TAIL)
-        return (series.steps.append, series.values.append, series.records.append, value_len,
-                size)
+        return series.steps.append, series.values.append, series.records.append
 
     def _fast(self, payload: bytes, index: int) -> bool:
         """The fast path on one record alone (for tests that compare it with protobuf)."""
@@ -264,10 +267,9 @@ class _Scanner:
             match = pattern.fullmatch(payload)
             if match is None:
                 continue
-            step_bytes, summary_len, value_len, tag_len, tag, number = match.groups()
-            sink = self._sink(tag, kind)
-            if sink is False or value_len[0] != sink[3] or summary_len[0] != sink[3] + 2 \
-                    or tag_len[0] != sink[4]:
+            step_bytes, head, number = match.groups()
+            sink = self._sink(head, kind)
+            if sink is False:
                 return False
             sink[0](_varint(step_bytes))
             sink[1](_F32.unpack(number)[0])

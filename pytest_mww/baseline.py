@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import metrics
 from .criteria import CriteriaFile, Regression
-from .judge import Measurement, Unjudged, Verdict, about_run, measure, soften
+from .judge import Measurement, Unjudged, Verdict, about_run, apply, measure
 from .readers.jsonfiles import read_json
 from .run import RunModel, load_run
 from .stats import binomial_cdf, poisson_upper
@@ -121,11 +121,8 @@ def baseline_from_run(folder: Path, criteria: CriteriaFile) -> Baseline:
 
 def compare(regression: Regression, run: RunModel, baseline: Baseline,
             criteria: CriteriaFile) -> Verdict:
-    try:
-        verdict = _compare(regression, run, baseline, criteria)
-        soften(verdict, regression.criterion.severity)
-    except Unjudged as exc:
-        verdict = exc.verdict(regression.criterion.on_missing)
+    verdict = apply(lambda: _compare(regression, run, baseline, criteria),
+                    regression.criterion.on_missing, regression.criterion.severity)
     verdict.details.append(f"regression: {regression.file}:{regression.line} "
                            f"(regressions.{regression.name})")
     about_run(verdict, run)

@@ -11,7 +11,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from .criteria import CheckpointCheck
-from .judge import Unjudged, Verdict, about_run, soften
+from .judge import Unjudged, Verdict, about_run, apply
 from .run import RunModel
 
 _GUIDE_BEST = re.compile(r"best_fah_step_(\d+)\.ckpt")
@@ -21,11 +21,7 @@ _SUMMARY_PATH = re.compile(r"Best weights path:\s*(\S+)")
 def judge_checkpoint(check: CheckpointCheck, run: RunModel) -> Verdict:
     rules = {"best_finite": _best_finite, "best_path": _best_path, "best_step": _best_step,
              "final_exists": _final_exists, "weight_health": _weight_health}
-    try:
-        verdict = rules[check.name](check, run)
-        soften(verdict, check.severity)
-    except Unjudged as exc:
-        verdict = exc.verdict(check.on_missing)
+    verdict = apply(lambda: rules[check.name](check, run), check.on_missing, check.severity)
     if check.remedy and verdict.outcome == "failed":
         verdict.details.append(f"what usually fixes it: {check.remedy}")
     verdict.properties.setdefault("threshold", _EXPECTED[check.name](check))

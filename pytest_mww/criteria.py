@@ -459,18 +459,25 @@ class _Parser:
             file=self.file, line=self.lines.line(*path) or 1,
             remedy=str(body.get("remedy", "")))
 
-    def checkpoint(self, name: str, body, defaults: dict) -> CheckpointCheck:
-        path = ("checkpoints", name)
-        if name not in CHECKPOINT_CHECKS:
-            hint = difflib.get_close_matches(name, CHECKPOINT_CHECKS, n=1)
+    def named_check(self, section: str, kind: str, name: str, body, known: tuple,
+                    keys: tuple) -> tuple[tuple, dict]:
+        """A check named by its key, switched on by true or configured by a mapping."""
+        path = (section, name)
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
             guess = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise self.fail(path, f"unknown checkpoint check {name!r} (expected one of "
-                                  f"{', '.join(CHECKPOINT_CHECKS)}){guess}")
+            raise self.fail(path, f"unknown {kind} check {name!r} (expected one of "
+                                  f"{', '.join(known)}){guess}")
         if body is True or body is None:
             body = {}
         if not isinstance(body, dict):
-            raise self.fail(path, f"checkpoint check {name!r} must be true, false or a mapping")
-        self.unknown_keys(body, _CHECKPOINT_KEYS, path, f"key in checkpoint check {name!r}")
+            raise self.fail(path, f"{kind} check {name!r} must be true, false or a mapping")
+        self.unknown_keys(body, keys, path, f"key in {kind} check {name!r}")
+        return path, body
+
+    def checkpoint(self, name: str, body, defaults: dict) -> CheckpointCheck:
+        path, body = self.named_check("checkpoints", "checkpoint", name, body,
+                                      CHECKPOINT_CHECKS, _CHECKPOINT_KEYS)
         options = {"vanishing_below": 1e-6, "exploding_above": 1000.0, "identical": True}
         for key in ("vanishing_below", "exploding_above"):
             if key in body:
@@ -535,17 +542,8 @@ class _Parser:
                           line=criterion.line)
 
     def deploy_check(self, name: str, body) -> DeployCheck:
-        path = ("deploy", name)
-        if name not in DEPLOY_CHECKS:
-            hint = difflib.get_close_matches(name, DEPLOY_CHECKS, n=1)
-            guess = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise self.fail(path, f"unknown deploy check {name!r} (expected one of "
-                                  f"{', '.join(DEPLOY_CHECKS)}){guess}")
-        if body is True or body is None:
-            body = {}
-        if not isinstance(body, dict):
-            raise self.fail(path, f"deploy check {name!r} must be true, false or a mapping")
-        self.unknown_keys(body, _DEPLOY_KEYS, path, f"key in deploy check {name!r}")
+        path, body = self.named_check("deploy", "deploy", name, body, DEPLOY_CHECKS,
+                                      _DEPLOY_KEYS)
         options = {key: self.number(name, body[key], path + (key,))
                    for key in ("features", "max_kb") if key in body}
         return DeployCheck(name=name, options=options,

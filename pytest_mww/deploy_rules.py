@@ -11,7 +11,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from .criteria import DeployCheck
-from .judge import Unjudged, Verdict, about_run, soften
+from .judge import Unjudged, Verdict, about_run, apply
 from .readers.deploy import ESPHOME_OPERATORS, TfliteModel, read_tflite
 from .readers.jsonfiles import read_json
 from .run import RunModel
@@ -24,11 +24,7 @@ def judge_deploy(check: DeployCheck, run: RunModel) -> Verdict:
     rules = {"manifest": _manifest, "cutoff_sane": _cutoff_sane, "tflite": _tflite,
              "input_quantized": _input_quantized, "operators": _operators, "size": _size,
              "cutoff_agrees": _cutoff_agrees}
-    try:
-        verdict = rules[check.name](check, run)
-        soften(verdict, check.severity)
-    except Unjudged as exc:
-        verdict = exc.verdict(check.on_missing)
+    verdict = apply(lambda: rules[check.name](check, run), check.on_missing, check.severity)
     verdict.details.append(f"check: {check.file}:{check.line} (deploy.{check.name})")
     about_run(verdict, run)
     return verdict

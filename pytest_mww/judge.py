@@ -57,14 +57,22 @@ def judge(criterion: Criterion, run: RunModel) -> Verdict:
               "gap": _judge_gap, "trend": _judge_trend, "stagnation": _judge_stagnation,
               "lr_schedule": _judge_lr_schedule, "finished": _judge_finished,
               "duration": _judge_finished, "threshold": _judge_threshold}
-    try:
-        verdict = judges[criterion.check](criterion, run)
-        soften(verdict, criterion.severity)
-    except Unjudged as exc:
-        verdict = exc.verdict(criterion.on_missing)
+    verdict = apply(lambda: judges[criterion.check](criterion, run), criterion.on_missing,
+                    criterion.severity)
     verdict.properties.setdefault("threshold", criterion.threshold_text)
     verdict.details.append(f"criterion: {criterion.file}:{criterion.line} ({criterion.name})")
     about_run(verdict, run)
+    return verdict
+
+
+def apply(rule, on_missing: str, severity: str) -> Verdict:
+    """Run a rule: what it cannot judge fails (or skips where on_missing says so), and a
+    finding of a ``severity: warn`` rule is a warning."""
+    try:
+        verdict = rule()
+    except Unjudged as exc:
+        return exc.verdict(on_missing)
+    soften(verdict, severity)
     return verdict
 
 

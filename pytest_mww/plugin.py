@@ -350,10 +350,11 @@ class RunCollector(pytest.Collector):
             yield ProfileGroup.from_parent(self, name="profile", budgets=self.criteria.profiles,
                                            root=self.spec.path)
         if self.criteria.checkpoints:
-            yield CheckpointGroup.from_parent(self, name="checkpoint",
-                                              checks=self.criteria.checkpoints)
+            yield CheckGroup.from_parent(self, name="checkpoint", checks=self.criteria.checkpoints,
+                                         rule=judge_checkpoint)
         if self.criteria.deploy:
-            yield DeployGroup.from_parent(self, name="deploy", checks=self.criteria.deploy)
+            yield CheckGroup.from_parent(self, name="deploy", checks=self.criteria.deploy,
+                                         rule=judge_deploy)
         plan = state.baselines.get(self.spec.id)
         if self.criteria.regressions and plan is not None:
             yield RegressionGroup.from_parent(self, name="regression", plan=plan,
@@ -374,26 +375,28 @@ class ProfileGroup(pytest.Collector):
     def collect(self):
         for budget in self.budgets:
             files = profile_files(budget, self.root)
-            if budget.combine == "each" and files:
-                for path in files:
-                    yield ProfileItem.from_parent(self, name=f"{budget.name}[{path.stem}]",
-                                                  budget=budget, files=[path])
-            else:
-                yield ProfileItem.from_parent(self, name=budget.name, budget=budget,
-                                              files=files)
+            groups = [(f"{budget.name}[{p.stem}]", [p]) for p in files] \
+                if budget.combine == "each" and files else [(budget.name, files)]
+            for name, chosen in groups:
+                yield RuleItem.from_parent(
+                    self, name=name, line=budget.line,
+                    judge=lambda run, budget=budget, chosen=chosen: judge_profile(
+                        budget, run, chosen))
 
 
-class CheckpointGroup(pytest.Collector):
-    """``mww::<run>::checkpoint::<check>``."""
+class CheckGroup(pytest.Collector):
+    """``mww::<run>::checkpoint::<check>`` and ``mww::<run>::deploy::<check>``: named
+    checks judged by one rule function each."""
 
-    def __init__(self, *, checks, **kwargs) -> None:
+    def __init__(self, *, checks, rule, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.checks = checks
+        self.checks, self.rule = checks, rule
         self.spec = self.parent.spec
 
     def collect(self):
         for check in self.checks:
-            yield CheckpointItem.from_parent(self, name=check.name, check=check)
+            yield RuleItem.from_parent(self, name=check.name, line=check.line,
+                                       judge=lambda run, check=check: self.rule(check, run))
 
 
 class RegressionGroup(pytest.Collector):
@@ -407,19 +410,6 @@ class RegressionGroup(pytest.Collector):
     def collect(self):
         for regression in self.criteria.regressions:
             yield RegressionItem.from_parent(self, name=regression.name, regression=regression)
-
-
-class DeployGroup(pytest.Collector):
-    """``mww::<run>::deploy::<check>``: what ESPHome loads."""
-
-    def __init__(self, *, checks, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.checks = checks
-        self.spec = self.parent.spec
-
-    def collect(self):
-        for check in self.checks:
-            yield DeployItem.from_parent(self, name=check.name, check=check)
 
 
 class MwwWarning(pytest.PytestWarning):
@@ -475,44 +465,22 @@ class CriterionItem(_GateItem):
         return self.path, self.criterion.line - 1, f"{self.spec.id}::{self.name}"
 
 
-class ProfileItem(_GateItem):
-    def __init__(self, *, budget, files, **kwargs) -> None:
+class RuleItem(_GateItem):
+    """A profile budget, checkpoint check or deploy check: a rule applied to the run."""
+
+    def __init__(self, *, line: int, judge, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.budget, self.files = budget, files
+        self.line, self.judge = line, judge
+
+    @property
+    def label(self) -> str:
+        return f"{self.parent.name}::{self.name}"
 
     def runtest(self) -> None:
-        self.conclude(_guarded(self.name, lambda: judge_profile(self.budget, self.model(),
-                                                                self.files)),
-                      f"profile::{self.name}")
+        self.conclude(_guarded(self.name, lambda: self.judge(self.model())), self.label)
 
     def reportinfo(self):
-        return self.path, self.budget.line - 1, f"{self.spec.id}::profile::{self.name}"
-
-
-class CheckpointItem(_GateItem):
-    def __init__(self, *, check, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.check = check
-
-    def runtest(self) -> None:
-        self.conclude(_guarded(self.name, lambda: judge_checkpoint(self.check, self.model())),
-                      f"checkpoint::{self.name}")
-
-    def reportinfo(self):
-        return self.path, self.check.line - 1, f"{self.spec.id}::checkpoint::{self.name}"
-
-
-class DeployItem(_GateItem):
-    def __init__(self, *, check, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.check = check
-
-    def runtest(self) -> None:
-        self.conclude(_guarded(self.name, lambda: judge_deploy(self.check, self.model())),
-                      f"deploy::{self.name}")
-
-    def reportinfo(self):
-        return self.path, self.check.line - 1, f"{self.spec.id}::deploy::{self.name}"
+        return self.path, self.line - 1, f"{self.spec.id}::{self.label}"
 
 
 class RegressionItem(_GateItem):

@@ -9,7 +9,7 @@ import statistics
 from pathlib import Path
 
 from .criteria import ProfileBudget
-from .judge import Unjudged, Verdict, about_run, soften
+from .judge import Unjudged, Verdict, about_run, apply
 from .readers.profiles import FunctionStats, Profile
 from .run import RunModel
 
@@ -46,11 +46,7 @@ def figures(profile: Profile, function: FunctionStats | None) -> dict[str, float
 
 
 def judge_profile(budget: ProfileBudget, run: RunModel, files: list[Path]) -> Verdict:
-    try:
-        verdict = _judge(budget, run, files)
-        soften(verdict, budget.severity)
-    except Unjudged as exc:
-        verdict = exc.verdict(budget.on_missing)
+    verdict = apply(lambda: _judge(budget, run, files), budget.on_missing, budget.severity)
     verdict.properties.setdefault("threshold", budget.threshold_text)
     verdict.details.append(f"budget: {budget.file}:{budget.line} (profiles.{budget.name})")
     about_run(verdict, run)

@@ -586,12 +586,44 @@ class VerdictRepr:
         self.text = verdict.text
         self.reprcrash = _Crash(path, line, verdict.headline)
 
+    @classmethod
+    def from_text(cls, text: str, path: str, line: int) -> VerdictRepr:
+        return cls(Verdict("failed", text.split("\n", 1)[0],
+                           text.split("\n")[1:]), path, line)
+
     def toterminal(self, tw) -> None:
         for index, line in enumerate(self.text.splitlines()):
             tw.line(line, red=index == 0, bold=index == 0)
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- xdist: a verdict's first line survives the trip from a worker ------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_to_serializable(config: pytest.Config, report):
+    longrepr = getattr(report, "longrepr", None)
+    if not isinstance(longrepr, VerdictRepr):
+        return None
+    from _pytest.reports import pytest_report_to_serializable as default
+
+    data = default(report)
+    data["mww_verdict"] = [longrepr.reprcrash.path, longrepr.reprcrash.lineno]
+    return data
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_from_serializable(config: pytest.Config, data):
+    if not isinstance(data, dict) or "mww_verdict" not in data:
+        return None
+    from _pytest.reports import pytest_report_from_serializable as default
+
+    report = default(data)
+    path, line = data["mww_verdict"]
+    report.longrepr = VerdictRepr.from_text(str(report.longrepr), path, line)
+    return report
 
 
 # --- fixture ---------------------------------------------------------------------

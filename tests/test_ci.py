@@ -184,3 +184,18 @@ def test_warn_only_keeps_other_failures(pytester):
     result_ = pytester.runpytest("-p", "no:cacheprovider", "--mww-warn-only",
                                  f"--mww-run={REPO / 'examples/run-overfit'}")
     assert result_.ret == 1
+
+
+def test_first_line_survives_xdist(pytester):
+    import xml.etree.ElementTree as ET
+
+    xml = pytester.path / "x.xml"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                           f"--mww-run={REPO / 'examples/run-overfit'}",
+                                           f"--junitxml={xml}", "-o", "junit_family=xunit1")
+    result.assert_outcomes(failed=12, passed=12, skipped=10)
+    result.stdout.fnmatch_lines(["FAILED mww::run-overfit::f1 - f1 (validation, final, step*"])
+    case = next(c for c in ET.parse(xml).getroot().iter("testcase") if c.get("name") == "f1")
+    failure = case.find("failure")
+    assert failure.get("message") == "f1 (validation, final, step 2000) = 0.8000 is not above 0.9"
+    assert "what usually fixes it" in failure.text

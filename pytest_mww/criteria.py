@@ -420,12 +420,17 @@ class _Parser:
             extra.pop("max_worsening", None)
         return extra
 
-    def profile(self, name: str, body, defaults: dict) -> ProfileBudget:
-        path = ("profiles", name)
+    def entry(self, section: str, kind: str, name: str, body, keys: tuple) -> tuple:
+        """A named mapping of a section: a valid test id, a mapping, known keys only."""
+        path = (section, name)
         self.check_name(name, path)
         if not isinstance(body, dict):
-            raise self.fail(path, f"profile budget {name!r} must be a mapping")
-        self.unknown_keys(body, _PROFILE_KEYS, path, f"key in profile budget {name!r}")
+            raise self.fail(path, f"{kind} {name!r} must be a mapping")
+        self.unknown_keys(body, keys, path, f"key in {kind} {name!r}")
+        return path
+
+    def profile(self, name: str, body, defaults: dict) -> ProfileBudget:
+        path = self.entry("profiles", "profile budget", name, body, _PROFILE_KEYS)
         files = body.get("files", "profiles/*.prof")
         files = files if isinstance(files, list) else [files]
         if not files or not all(isinstance(f, str) and f for f in files):
@@ -495,11 +500,7 @@ class _Parser:
             remedy=str(body.get("remedy", "")))
 
     def regression(self, name: str, body, defaults: dict) -> Regression:
-        path = ("regressions", name)
-        self.check_name(name, path)
-        if not isinstance(body, dict):
-            raise self.fail(path, f"regression {name!r} must be a mapping")
-        self.unknown_keys(body, _REGRESSION_KEYS, path, f"key in regression {name!r}")
+        path = self.entry("regressions", "regression", name, body, _REGRESSION_KEYS)
         check = body.get("check", "threshold")
         if check not in ("threshold", "gap", "streaming"):
             raise self.fail(path + ("check",), f"regression {name!r}: check must be "

@@ -263,9 +263,6 @@ _VAL_BLOCK = re.compile(
 _BLOCK_ROW = re.compile(
     r"^[ \t]*[|│┃][ \t]*([^|│┃\n]*[^|│┃\n \t])[ \t]*[|│┃][ \t]*([^|│┃\n \t]+)[ \t]*[|│┃]",
     re.M)
-_BATCH_ROW = re.compile(
-    r"^\x00(\d+)$|^[ \t]*[|│┃][ \t]*([^|│┃\n]*[^|│┃\n \t])[ \t]*[|│┃][ \t]*"
-    r"([^|│┃\n \t]+)[ \t]*[|│┃]", re.M)
 _CUT_ROW = re.compile(r"^(?![^\n]*[-─━=]{3})[ \t]*[|│┃][^|│┃\n]*(?:[|│┃][^|│┃\n]*)?$",
                       re.M)
 
@@ -285,14 +282,6 @@ class _LogParser:
         self.confusion_columns: list[str] = []
         self.lineno = 0  # lines handled so far
         self.table_line = 0  # line of the current validation table's title
-        self.sinks: dict[tuple[str, str], tuple] = {}
-
-    def _sink(self, split: str, name: str) -> tuple:
-        key = (split, name, "Validation Results")
-        series = self.r.series.get(key)
-        if series is None:
-            series = self.r.series[key] = LogSeries(split, name, "Validation Results")
-        return series.steps.append, series.values.append, series.lines.append
 
     def feed(self, text: str, first_line: int) -> None:
         self.lineno = first_line - 1
@@ -335,36 +324,34 @@ class _LogParser:
             self.last_eval_step = step
 
     def _flush(self, batch: list[tuple[int, int, str]]) -> None:
-        """Rows of consecutive validation tables, parsed with one regex pass."""
+        """Rows of consecutive validation tables. Tables with the same rows (nearly all
+        of them) are gathered and their columns converted in bulk."""
         if not batch:
             return
         split = "test" if self.in_test else "validation"
-        joined = "".join(f"\x00{i}\n{body}" for i, (_, _, body) in enumerate(batch))
-        sinks = self.sinks
-        step = line = 0
+        layout: tuple = ()
+        steps: list[int] = []
+        lines: list[int] = []
+        cells: list[str] = []
         rows = 0
-        for index, name, cell in _BATCH_ROW.findall(joined):
-            if index:
-                step, line, _ = batch[int(index)]
+        find = _BLOCK_ROW.findall
+        for step, line, body in batch:
+            found = find(body)
+            if not found:
                 continue
-            rows += 1
-            sink = sinks.get((split, name))
-            if sink is None:
-                if name in ("Metric", "Class", "Category", ""):
-                    continue
-                sink = sinks[(split, name)] = self._sink(split, name)
-            try:
-                value = float(cell)
-            except ValueError:
-                value = parse_number(cell)
-                if value is None:
-                    continue
-            sink[0](step)
-            sink[1](value)
-            sink[2](line)
+            rows += len(found)
+            names, values = zip(*found, strict=True)
+            if names != layout:
+                self._columns(split, layout, steps, lines, cells)
+                layout, steps, lines, cells = names, [], [], []
+            steps.append(step)
+            lines.append(line)
+            cells.extend(values)
+        self._columns(split, layout, steps, lines, cells)
         # a row cut off mid-row is rare: look for it only when the bars do not add up
         # (a row has three bars, an ASCII separator |---+---| two)
-        if joined.count("|") + joined.count("│") != 3 * rows + 2 * joined.count("|-"):
+        bodies = "".join(b for _, _, b in batch)
+        if bodies.count("|") + bodies.count("│") != 3 * rows + 2 * bodies.count("|-"):
             for _, title_line, body in batch:
                 for cut in _CUT_ROW.finditer(body):
                     where = title_line + 1 + body.count("\n", 0, cut.start())
@@ -373,6 +360,31 @@ class _LogParser:
                                                     f"{cut.group(0).strip()[:80]!r}",
                                                     "warning"))
         batch.clear()
+
+    def _columns(self, split: str, names: tuple, steps: list[int], lines: list[int],
+                 cells: list[str]) -> None:
+        """Tables that share one row layout: each row name's values are a column."""
+        width = len(names)
+        for column, name in enumerate(names):
+            if name in ("Metric", "Class", "Category", ""):
+                continue
+            texts = cells[column::width]
+            try:
+                values = array("d", map(float, texts))
+                kept_steps, kept_lines = steps, lines
+            except ValueError:  # "1,000", or a cell that is not a number
+                parsed = [parse_number(t) for t in texts]
+                keep = [i for i, v in enumerate(parsed) if v is not None]
+                values = array("d", (parsed[i] for i in keep))
+                kept_steps = [steps[i] for i in keep]
+                kept_lines = [lines[i] for i in keep]
+            key = (split, name, "Validation Results")
+            series = self.r.series.get(key)
+            if series is None:
+                series = self.r.series[key] = LogSeries(split, name, "Validation Results")
+            series.steps.extend(kept_steps)
+            series.values.extend(values)
+            series.lines.extend(kept_lines)
 
     def close(self) -> None:
         self.r.lines = self.lineno

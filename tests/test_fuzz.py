@@ -113,3 +113,51 @@ def test_profile_loader_never_raises(tmp_path_factory, data):
     path.write_bytes(data)
     profile = read_profile(path, "p.prof")
     assert profile.problem is not None or isinstance(profile.functions, list)
+
+
+@FUZZ
+@given(st.binary(max_size=4096))
+def test_tflite_reader_never_raises(tmp_path_factory, data):
+    from pytest_mww.readers.deploy import read_tflite
+    path = tmp_path_factory.mktemp("tfl") / "m.tflite"
+    path.write_bytes(data)
+    model = read_tflite(path, "m.tflite")
+    assert model.problem is not None or model.subgraphs > 0
+
+
+def _valid_tflite() -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from pytest_mww.sample_run import write_tflite
+    with tempfile.TemporaryDirectory() as folder:
+        return write_tflite(Path(folder) / "m.tflite").read_bytes()
+
+
+VALID_TFLITE = _valid_tflite()
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, len(VALID_TFLITE) - 1), st.integers(0, 255)),
+                min_size=1, max_size=6))
+def test_mutated_tflite_models(tmp_path_factory, flips):
+    from pytest_mww.readers.deploy import read_tflite
+    data = bytearray(VALID_TFLITE)
+    for position, value in flips:
+        data[position] = value
+    path = tmp_path_factory.mktemp("tfl") / "m.tflite"
+    path.write_bytes(bytes(data))
+    read_tflite(path, "m.tflite")
+
+
+@FUZZ
+@given(st.text(max_size=800))
+def test_roc_and_config_readers_take_any_text(tmp_path_factory, text):
+    from pytest_mww.readers.official import read_streaming_roc, read_training_config
+    folder = tmp_path_factory.mktemp("off")
+    (folder / "roc.txt").write_text(text, encoding="utf-8", errors="surrogatepass")
+    curve = read_streaming_roc(folder / "roc.txt", "roc.txt", "v")
+    assert curve.rows or curve.problems
+    (folder / "c.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    config = read_training_config(folder / "c.yaml", "c.yaml")
+    assert isinstance(config.data, dict)

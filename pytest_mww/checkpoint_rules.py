@@ -73,7 +73,8 @@ def _missing_best(run: RunModel) -> Unjudged:
 def _read(run: RunModel, path: Path):
     ckpt = run.checkpoint(path)
     if ckpt.skipped:
-        raise Unjudged(f"{ckpt.path} not read: {ckpt.skipped}", [], skippable=True)
+        raise Unjudged(f"{ckpt.path} not read: {ckpt.skipped}", [], skippable=True,
+                       always_skip=True)
     if ckpt.problem is not None:
         raise Unjudged(f"checkpoint not judged: {ckpt.problem}", [], skippable=False)
     return ckpt

@@ -43,12 +43,15 @@ class Verdict:
 class Unjudged(Exception):
     """The criterion cannot be judged; ``skippable`` when on_missing may turn it into a skip."""
 
-    def __init__(self, headline: str, details: list[str], skippable: bool) -> None:
+    def __init__(self, headline: str, details: list[str], skippable: bool,
+                 always_skip: bool = False) -> None:
         super().__init__(headline)
         self.headline, self.details, self.skippable = headline, details, skippable
+        self.always_skip = always_skip  # a check this installation cannot make at all
 
     def verdict(self, on_missing: str) -> Verdict:
-        outcome = "skipped" if self.skippable and on_missing == "skip" else "failed"
+        outcome = "skipped" if self.always_skip or (
+            self.skippable and on_missing == "skip") else "failed"
         return Verdict(outcome, self.headline, list(self.details))
 
 

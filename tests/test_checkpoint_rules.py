@@ -163,3 +163,17 @@ def test_weight_histograms_in_tensorboard_are_judged(folder):
     assert v.outcome == "failed"
     assert "histogram dense/kernel@2000 has all weights identical" in v.headline
     assert "scores/positive" not in v.text
+
+
+def test_tensorflow_checkpoints_are_skipped_without_tensorflow(make_run):
+    try:
+        import tensorflow  # noqa: F401
+        pytest.skip("TensorFlow is installed here")
+    except ImportError:
+        pass
+    folder = make_run(checkpoints=False)
+    (folder / "checkpoints").mkdir()
+    (folder / "checkpoints" / "best_fah_step_200.ckpt.index").write_bytes(b"tf checkpoint")
+    v = judged("best_finite", folder)
+    assert v.outcome == "skipped"
+    assert "needs TensorFlow: pip install 'pytest-mww[tf]'" in v.headline

@@ -1,3 +1,5 @@
+import pytest
+
 from pytest_mww.readers.terminal_log import read_terminal_log
 from pytest_mww.sample_run import SampleRun, _best_step, _test_report, render_log
 
@@ -134,3 +136,40 @@ def test_nan_and_inf_cells(tmp_path):
     values = {v.name: v.value for v in log.values}
     assert values["F1 Score"] != values["F1 Score"]
     assert values["Ambient FA/Hour"] == float("inf")
+
+
+def _report_facts(report):
+    return ({k: (list(v.steps), list(v.values), list(v.lines)) for k, v in
+             report.series.items()}, report.lines, report.validation_tables, report.trouble,
+            report.state, report.started, report.ended, report.total_steps, report.phases,
+            report.validation_hours, [(b.line, b.step, b.reason, b.path)
+                                      for b in report.best_models],
+            [str(p) for p in report.problems], report.notes, report.panel)
+
+
+@pytest.mark.parametrize("source", ["benchmark", "sample"])
+def test_bulk_column_path_equals_the_per_table_path(tmp_path, monkeypatch, source):
+    import importlib.util
+
+    from pytest_mww.readers import terminal_log
+
+    from conftest import REPO
+
+    path = tmp_path / "terminal_20261204_195001.log"
+    if source == "benchmark":
+        spec = importlib.util.spec_from_file_location("make_run",
+                                                      REPO / "bench" / "make_run.py")
+        make_run = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(make_run)
+        make_run.write_log(path, 3000, 1)
+    else:  # BEST MODEL lines, a test section: pieces the bulk path must leave alone
+        spec = SampleRun(steps=3000, eval_every=10, checkpoint_every=1000)
+        path.write_text(render_log(spec, 3000, _test_report(spec)), encoding="utf-8")
+    monkeypatch.setattr(terminal_log, "CHUNK_BYTES", 64 * 1024)  # many pieces
+    facts = {}
+    for bulk in (True, False):
+        monkeypatch.setattr(terminal_log, "FAST_COLUMNS", bulk)
+        facts[bulk] = _report_facts(read_terminal_log(path, "log"))
+    assert facts[True] == facts[False]
+    evaluations = 3000 if source == "benchmark" else 300
+    assert sum(len(v[0]) for v in facts[True][0].values()) >= evaluations * 6

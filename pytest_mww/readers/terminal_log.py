@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -189,8 +190,8 @@ def read_terminal_log(path: Path, display: str) -> LogReport:
                                             "not read"))
             return report
         with open(path, "rb") as handle:
-            for text, first_line in _chunks(handle, report):
-                parser.feed(text, first_line)
+            for piece, first_line, offset in _chunks(handle):
+                parser.feed_bytes(piece, first_line, offset)
     except OSError as exc:
         report.problems.append(_problem(display, "", f"cannot be read: {exc.strerror or exc}"))
         return report
@@ -205,25 +206,23 @@ _BLOCK_STARTS = (b"Validation Results", b"Basic Metrics", b"Advanced Metrics",
 _TABLE_REACH = 64 * 1024  # no table is longer than this
 
 
-def _chunks(handle, report: LogReport):
-    """Decoded pieces of the log that end at line starts and never split a table."""
-    carry, line, offset, warned = b"", 1, 0, False
+def _chunks(handle):
+    """Pieces of the log (bytes) that end at line starts and never split a table, with
+    the number of their first line and their byte offset."""
+    carry, line, offset = b"", 1, 0
     while True:
         data = handle.read(CHUNK_BYTES)
         buf = carry + data
         if not data:
             if buf:
-                yield _decode(buf, report, line, offset, warned), line
+                yield buf, line, offset
             return
         cut = _safe_cut(buf)
         if cut <= 0:
             carry = buf
             continue
         piece, carry = buf[:cut], buf[cut:]
-        text = _decode(piece, report, line, offset, warned)
-        warned = warned or bool(report.problems and report.problems[-1].message.startswith(
-            "is not valid UTF-8"))
-        yield text, line
+        yield piece, line, offset
         line += piece.count(b"\n")
         offset += len(piece)
 
@@ -240,6 +239,7 @@ def _safe_cut(buf: bytes) -> int:
 
 
 def _decode(raw: bytes, report: LogReport, first_line: int, offset: int, warned: bool) -> str:
+    """UTF-8 text; bad bytes are replaced and the first one is reported once."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -263,6 +263,19 @@ _VAL_BLOCK = re.compile(
 _BLOCK_ROW = re.compile(
     r"^[ \t]*[|│┃][ \t]*([^|│┃\n]*[^|│┃\n \t])[ \t]*[|│┃][ \t]*([^|│┃\n \t]+)[ \t]*[|│┃]",
     re.M)
+# The per-name fast path: validation table titles, lines that are neither ASCII table
+# lines nor titles, and what makes a chunk need the per-table path.
+FAST_COLUMNS = True
+_FAST_TITLE = re.compile(
+    rb"Validation Results[ \t]*(?:\xe2\x80\x94|\xe2\x80\x93|-)+[ \t]*Step[ \t]*(\d+)[ \t]*/")
+_FAST_ROW = re.compile(rb"^\|[ \t]*([^|\n]*[^|\n \t])[ \t]*\|[ \t]*([^|\n \t]+)[ \t]*\|",
+                       re.M)
+_PLAIN_LINE = re.compile(rb"^(?![ \t]*[+|])(?![ \t]*(?:\xf0\x9f\x93\x8a[ \t]*)?"
+                         rb"Validation Results)[^\n]+", re.M)
+_FAST_PATH_BREAKERS = tuple(mark.encode() for mark in (
+    "Confusion Matrix", "Per-Class", "Per-Category", "Basic Metrics", "Advanced Metrics",
+    "Bootstrap", "🏁 Training Complete", "Running Comprehensive Test Evaluation",
+    "Test Evaluation Results", "BEST MODEL", "💾 Checkpoint", "Validation Results — Step\n"))
 _CUT_ROW = re.compile(r"^(?![^\n]*[-─━=]{3})[ \t]*[|│┃][^|│┃\n]*(?:[|│┃][^|│┃\n]*)?$",
                       re.M)
 
@@ -282,6 +295,22 @@ class _LogParser:
         self.confusion_columns: list[str] = []
         self.lineno = 0  # lines handled so far
         self.table_line = 0  # line of the current validation table's title
+        self.warned_utf8 = False
+
+    def feed_bytes(self, piece: bytes, first_line: int, offset: int) -> None:
+        if FAST_COLUMNS and b"\r" not in piece and b"\x1b" not in piece:
+            try:
+                piece.decode("utf-8")  # only valid text takes the fast path
+            except UnicodeDecodeError:
+                pass
+            else:
+                self.lineno = first_line - 1
+                if self._columns_fast(piece, first_line):
+                    return
+        text = _decode(piece, self.r, first_line, offset, self.warned_utf8)
+        self.warned_utf8 = self.warned_utf8 or any(
+            p.message.startswith("is not valid UTF-8") for p in self.r.problems[-1:])
+        self.feed(text, first_line)
 
     def feed(self, text: str, first_line: int) -> None:
         self.lineno = first_line - 1
@@ -310,6 +339,81 @@ class _LogParser:
             pos = match.end()
         self._flush(batch)
         self._lines(text[pos:])
+
+    def _columns_fast(self, data: bytes, first_line: int) -> bool:
+        """A piece of nothing but ASCII validation tables and plain lines (the bulk of a
+        long log), read a row name at a time: one literal search per name over the raw
+        UTF-8 bytes.
+
+        Every row must be accounted for (each name once per table, and no other row);
+        anything else leaves the piece to the per-table path. Returns whether it did the
+        work.
+        """
+        if self.in_test or self.pending_title or self.confusion is not None:
+            return False
+        plain = [(m.start(), m.group(0)) for m in _PLAIN_LINE.finditer(data)]
+        if any(mark in text for _, text in plain for mark in _FAST_PATH_BREAKERS):
+            return False
+        titles = [(m.start(), int(m.group(1))) for m in _FAST_TITLE.finditer(data)]
+        if len(titles) < 2:
+            return False
+        first_rows = _FAST_ROW.findall(data, titles[0][0], titles[1][0])
+        names = tuple(name for name, _ in first_rows if name != b"Metric")
+        if not names or len(set(names)) != len(names):
+            return False
+        row_lines = data.count(b"\n| ") + data.startswith(b"| ") - data.count(b"\n| Metric ")
+        if row_lines != len(names) * len(titles):
+            return False
+        # one pass for every row, in order: the names must repeat the layout exactly
+        found = re.findall(rb"\| (" + b"|".join(re.escape(n) for n in names)
+                           + rb") +\| +([^ |\n]+) *\|", data)
+        if not found:
+            return False
+        found_names, cells = zip(*found, strict=True)
+        if found_names != names * len(titles):
+            return False
+        width = len(names)
+        try:
+            columns = [array("d", map(float, cells[j::width])) for j in range(width)]
+        except ValueError:
+            return False
+        lines, line, cursor = array("I"), first_line, 0  # each title's line, counted once
+        for position, _ in titles:
+            line += data.count(b"\n", cursor, position)
+            cursor = position
+            lines.append(line)
+        steps = array("q", (step for _, step in titles))
+        for name, values in zip(names, columns, strict=True):
+            label = name.decode("utf-8")
+            key = ("validation", label, "Validation Results")
+            series = self.r.series.get(key)
+            if series is None:
+                series = self.r.series[key] = LogSeries("validation", label,
+                                                        "Validation Results")
+            series.steps.extend(steps)
+            series.values.extend(values)
+            series.lines.extend(lines)
+        self._plain_lines(data, first_line, titles, plain)
+        self.r.validation_tables += len(titles)
+        self.last_eval_step = titles[-1][1]
+        self.lineno = first_line - 1 + data.count(b"\n") + (not data.endswith(b"\n"))
+        self.table = None
+        return True
+
+    def _plain_lines(self, data: bytes, first_line: int, titles: list[tuple[int, int]],
+                     plain: list[tuple[int, bytes]]) -> None:
+        """The lines that are neither ASCII table lines nor titles, through the line
+        parser, each knowing the evaluation step it follows."""
+        positions = [p for p, _ in titles]
+        line, cursor = first_line, 0
+        for start, text in plain:
+            line += data.count(b"\n", cursor, start)
+            cursor = start
+            before = bisect_right(positions, start)
+            if before:
+                self.last_eval_step = titles[before - 1][1]
+            self.table = None
+            self.line(text.decode("utf-8"), line)
 
     def _table_starts(self, step: int) -> None:
         if self.best_open is not None:

@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
-from .criteria import CheckpointCheck
+from .criteria import NamedCheck
 from .judge import Unjudged, Verdict, about_run, apply
 from .run import RunModel
 
@@ -18,7 +18,7 @@ _GUIDE_BEST = re.compile(r"best_fah_step_(\d+)\.ckpt")
 _SUMMARY_PATH = re.compile(r"Best weights path:\s*(\S+)")
 
 
-def judge_checkpoint(check: CheckpointCheck, run: RunModel) -> Verdict:
+def judge_checkpoint(check: NamedCheck, run: RunModel) -> Verdict:
     rules = {"best_finite": _best_finite, "best_path": _best_path, "best_step": _best_step,
              "final_exists": _final_exists, "weight_health": _weight_health}
     verdict = apply(lambda: rules[check.name](check, run), check.on_missing, check.severity)
@@ -80,7 +80,7 @@ def _read(run: RunModel, path: Path):
     return ckpt
 
 
-def _best_finite(check: CheckpointCheck, run: RunModel) -> Verdict:
+def _best_finite(check: NamedCheck, run: RunModel) -> Verdict:
     path = best_checkpoint(run)
     if path is None:
         raise _missing_best(run)
@@ -133,7 +133,7 @@ def resolve_inside(run: RunModel, printed: str) -> tuple[Path | None, str]:
     return run.root / normal, ""
 
 
-def _best_path(check: CheckpointCheck, run: RunModel) -> Verdict:
+def _best_path(check: NamedCheck, run: RunModel) -> Verdict:
     recorded = recorded_best_path(run)
     if recorded is None:
         raise Unjudged("the run records no best-weights path", [
@@ -159,7 +159,7 @@ def _best_path(check: CheckpointCheck, run: RunModel) -> Verdict:
     return verdict
 
 
-def _best_step(check: CheckpointCheck, run: RunModel) -> Verdict:
+def _best_step(check: NamedCheck, run: RunModel) -> Verdict:
     sources = run.best_step_sources
     if not sources:
         raise Unjudged("the run records no best-checkpoint step", [
@@ -183,7 +183,7 @@ def _best_step(check: CheckpointCheck, run: RunModel) -> Verdict:
     return verdict
 
 
-def _final_exists(check: CheckpointCheck, run: RunModel) -> Verdict:
+def _final_exists(check: NamedCheck, run: RunModel) -> Verdict:
     for folder in checkpoint_dirs(run):
         for name in ("final_weights.weights.h5", "last_weights.weights.h5"):
             path = folder / name
@@ -203,7 +203,7 @@ def _final_exists(check: CheckpointCheck, run: RunModel) -> Verdict:
     return verdict
 
 
-def _weight_health(check: CheckpointCheck, run: RunModel) -> Verdict:
+def _weight_health(check: NamedCheck, run: RunModel) -> Verdict:
     low, high = check.options["vanishing_below"], check.options["exploding_above"]
     findings: list[str] = []
     judged = 0

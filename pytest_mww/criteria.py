@@ -160,7 +160,9 @@ class ProfileBudget:
 
 
 @dataclass(frozen=True)
-class CheckpointCheck:
+class NamedCheck:
+    """A check of the ``checkpoints:`` or ``deploy:`` section, named by its key."""
+
     name: str
     on_missing: str
     severity: str
@@ -168,16 +170,6 @@ class CheckpointCheck:
     line: int
     options: dict = field(default_factory=dict, compare=False, hash=False)
     remedy: str = ""
-
-
-@dataclass(frozen=True)
-class DeployCheck:
-    name: str
-    on_missing: str
-    severity: str
-    file: str
-    line: int
-    options: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -212,9 +204,9 @@ class CriteriaFile:
     path: str
     criteria: tuple[Criterion, ...]
     profiles: tuple[ProfileBudget, ...] = ()
-    checkpoints: tuple[CheckpointCheck, ...] = ()
+    checkpoints: tuple[NamedCheck, ...] = ()
     regressions: tuple[Regression, ...] = ()
-    deploy: tuple[DeployCheck, ...] = ()
+    deploy: tuple[NamedCheck, ...] = ()
     sha256: str = ""
 
 
@@ -480,7 +472,15 @@ class _Parser:
         self.unknown_keys(body, keys, path, f"key in {kind} check {name!r}")
         return path, body
 
-    def checkpoint(self, name: str, body, defaults: dict) -> CheckpointCheck:
+    def make_check(self, name: str, path: tuple, body: dict, options: dict) -> NamedCheck:
+        return NamedCheck(
+            name=name, options=options,
+            on_missing=self.on_missing(name, body.get("on_missing", "fail"), path),
+            severity=self.severity(name, body.get("severity", "fail"), path),
+            file=self.file, line=self.lines.line(*path) or 1,
+            remedy=str(body.get("remedy", "")))
+
+    def checkpoint(self, name: str, body, defaults: dict) -> NamedCheck:
         path, body = self.named_check("checkpoints", "checkpoint", name, body,
                                       CHECKPOINT_CHECKS, _CHECKPOINT_KEYS)
         options = {"vanishing_below": 1e-6, "exploding_above": 1000.0, "identical": True}
@@ -492,12 +492,7 @@ class _Parser:
                 raise self.fail(path + ("identical",), f"{name!r}: 'identical' must be true "
                                                        "or false")
             options["identical"] = body["identical"]
-        return CheckpointCheck(
-            name=name, options=options,
-            on_missing=self.on_missing(name, body.get("on_missing", "fail"), path),
-            severity=self.severity(name, body.get("severity", "fail"), path),
-            file=self.file, line=self.lines.line(*path) or 1,
-            remedy=str(body.get("remedy", "")))
+        return self.make_check(name, path, body, options)
 
     def regression(self, name: str, body, defaults: dict) -> Regression:
         path = self.entry("regressions", "regression", name, body, _REGRESSION_KEYS)
@@ -542,15 +537,12 @@ class _Parser:
                           significance=numbers.get("significance"), file=self.file,
                           line=criterion.line)
 
-    def deploy_check(self, name: str, body) -> DeployCheck:
+    def deploy_check(self, name: str, body) -> NamedCheck:
         path, body = self.named_check("deploy", "deploy", name, body, DEPLOY_CHECKS,
                                       _DEPLOY_KEYS)
         options = {key: self.number(name, body[key], path + (key,))
                    for key in ("features", "max_kb") if key in body}
-        return DeployCheck(name=name, options=options,
-                           on_missing=self.on_missing(name, body.get("on_missing", "fail"), path),
-                           severity=self.severity(name, body.get("severity", "fail"), path),
-                           file=self.file, line=self.lines.line(*path) or 1)
+        return self.make_check(name, path, body, options)
 
     def check_name(self, name: str, path: tuple) -> None:
         if not _NAME.match(name):

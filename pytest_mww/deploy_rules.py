@@ -10,7 +10,7 @@ import math
 import os
 from pathlib import Path, PurePosixPath
 
-from .criteria import DeployCheck
+from .criteria import NamedCheck
 from .judge import Unjudged, Verdict, about_run, apply
 from .readers.deploy import ESPHOME_OPERATORS, TfliteModel, read_tflite
 from .readers.jsonfiles import read_json
@@ -20,7 +20,7 @@ MANIFEST_KEYS = ("probability_cutoff", "sliding_window_size", "feature_step_size
                  "tensor_arena_size", "minimum_esphome_version")
 
 
-def judge_deploy(check: DeployCheck, run: RunModel) -> Verdict:
+def judge_deploy(check: NamedCheck, run: RunModel) -> Verdict:
     rules = {"manifest": _manifest, "cutoff_sane": _cutoff_sane, "tflite": _tflite,
              "input_quantized": _input_quantized, "operators": _operators, "size": _size,
              "cutoff_agrees": _cutoff_agrees}
@@ -46,7 +46,7 @@ def _manifest_data(run: RunModel) -> tuple[Path, dict]:
     return path, result.data
 
 
-def _manifest(check: DeployCheck, run: RunModel) -> Verdict:
+def _manifest(check: NamedCheck, run: RunModel) -> Verdict:
     path, data = _manifest_data(run)
     display = run.layout.rel(path)
     micro = data.get("micro") if isinstance(data.get("micro"), dict) else {}
@@ -97,7 +97,7 @@ def _cutoff(run: RunModel) -> tuple[float, str]:
     return float(cutoff), run.layout.rel(path)
 
 
-def _cutoff_sane(check: DeployCheck, run: RunModel) -> Verdict:
+def _cutoff_sane(check: NamedCheck, run: RunModel) -> Verdict:
     cutoff, where = _cutoff(run)
     if not math.isfinite(cutoff) or not 0.0 < cutoff < 1.0:
         kind = ("never fires: no probability can exceed it" if cutoff >= 1.0 else
@@ -139,7 +139,7 @@ def _models(run: RunModel) -> list[TfliteModel]:
     return models
 
 
-def _tflite(check: DeployCheck, run: RunModel) -> Verdict:
+def _tflite(check: NamedCheck, run: RunModel) -> Verdict:
     models = _models(run)
     verdict = Verdict("passed", f"{len(models)} TFLite model(s) parse: " + "; ".join(
         f"{m.path} ({m.subgraphs} subgraph(s), {len(m.operators)} operators)" for m in models))
@@ -148,7 +148,7 @@ def _tflite(check: DeployCheck, run: RunModel) -> Verdict:
     return verdict
 
 
-def _input_quantized(check: DeployCheck, run: RunModel) -> Verdict:
+def _input_quantized(check: NamedCheck, run: RunModel) -> Verdict:
     features = int(check.options.get("features", 40))
     for model in _models(run):
         if len(model.inputs) != 1:
@@ -169,7 +169,7 @@ def _input_quantized(check: DeployCheck, run: RunModel) -> Verdict:
     return verdict
 
 
-def _operators(check: DeployCheck, run: RunModel) -> Verdict:
+def _operators(check: NamedCheck, run: RunModel) -> Verdict:
     models = _models(run)
     unsupported = sorted({op for m in models for op in m.operators} - ESPHOME_OPERATORS)
     if unsupported:
@@ -185,7 +185,7 @@ def _operators(check: DeployCheck, run: RunModel) -> Verdict:
     return verdict
 
 
-def _size(check: DeployCheck, run: RunModel) -> Verdict:
+def _size(check: NamedCheck, run: RunModel) -> Verdict:
     limit_kb = float(check.options.get("max_kb", 512))
     model = max(_models(run), key=lambda m: m.size)
     size_kb = model.size / 1024
@@ -198,7 +198,7 @@ def _size(check: DeployCheck, run: RunModel) -> Verdict:
     return verdict
 
 
-def _cutoff_agrees(check: DeployCheck, run: RunModel) -> Verdict:
+def _cutoff_agrees(check: NamedCheck, run: RunModel) -> Verdict:
     cutoff, where = _cutoff(run)
     sidecar = run.best_sidecar.data if run.best_sidecar else None
     chosen = None

@@ -124,10 +124,6 @@ def resolve(name: str, default_split: str) -> tuple[str, str]:
     return default_split, canonical(name)
 
 
-def describe(split: str, metric: str) -> str:
-    return f"{metric} ({split})"
-
-
 def decimals(metric: str) -> int:
     info = METRICS.get(metric)
     return info.decimals if info else 4

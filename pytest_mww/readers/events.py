@@ -24,7 +24,6 @@ from tensorboard.compat.proto import event_pb2, types_pb2
 from ..problems import Problem
 from .records import MAX_RECORD_BYTES
 
-EVENT_FILE_MARK = "tfevents"
 CHUNK_BYTES = 8 * 1024 * 1024
 
 _NUMERIC_CONTENT = {

@@ -26,7 +26,7 @@ from .criteria import CriteriaError, CriteriaFile, Criterion, load_criteria
 from .deploy_rules import judge_deploy
 from .github import Result, annotations, summary_markdown
 from .judge import Verdict, judge
-from .layout import LOOKED_FOR, find_layout
+from .layout import LOOKED_FOR, Layout, find_layout
 from .plots import MISSING_MATPLOTLIB, matplotlib_available, plot_run
 from .profile_rules import judge_profile, profile_files
 from .report import VERDICT_MARKUP, Row, row_from_properties, table_lines
@@ -60,6 +60,7 @@ class GateState:
     baselines: dict[str, BaselinePlan] = field(default_factory=dict)
     save_to: dict[str, Path] = field(default_factory=dict)
     models: dict[Path, RunModel] = field(default_factory=dict)
+    layouts: dict[Path, Layout] = field(default_factory=dict)
     loaded_baselines: dict[Path, Baseline] = field(default_factory=dict)
     alerted: set[str] = field(default_factory=set)
     rows: list[Row] = field(default_factory=list)
@@ -71,10 +72,16 @@ class GateState:
                 else load_baseline_file(plan.path))
         return self.loaded_baselines[plan.path]
 
+    def layout(self, spec: RunSpec) -> Layout:
+        """The folder's files, found once per session (collection and loading share it)."""
+        if spec.path not in self.layouts:
+            self.layouts[spec.path] = find_layout(spec.path, self.timestamp, self.console)
+        return self.layouts[spec.path]
+
     def load(self, spec: RunSpec) -> RunModel:
         if spec.path not in self.models:
             self.models[spec.path] = load_run(spec.path, spec.id, self.timestamp,
-                                              self.console)
+                                              self.console, self.layout(spec))
         return self.models[spec.path]
 
 
@@ -337,7 +344,7 @@ class RunCollector(pytest.Collector):
         that judges it (so an xdist worker reads only the runs it judges)."""
         state = _state(self.config)
         try:
-            layout = find_layout(self.spec.path, state.timestamp)
+            layout = state.layout(self.spec)
         except Exception as exc:  # a bug must not hide the other runs
             yield BrokenRunItem.from_parent(self, name="run", error=exc)
             return

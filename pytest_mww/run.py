@@ -100,8 +100,9 @@ class RunModel:
 
 
 def load_run(root: Path, name: str, timestamp: str | None = None,
-             console: Path | None = None) -> RunModel:
-    layout = find_layout(root, timestamp, console)
+             console: Path | None = None, layout: Layout | None = None) -> RunModel:
+    """Read a run; ``layout`` is the folder's layout when the caller has found it already."""
+    layout = layout or find_layout(root, timestamp, console)
     run = RunModel(name=name, root=root, layout=layout)
     run.problems.extend(layout.problems)
     if layout.recognised:

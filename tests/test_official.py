@@ -73,6 +73,8 @@ def test_streaming_roc_reader(tmp_path):
     ("", "holds no 'Cutoff"),
     ("AUC 0.9\nCutoff 0.5 frr 0.1 faph 2\n", "line 2"),
     ("garbage\x00\xff", "is not an 'AUC x'"),
+    ("Cutoff 0..5: frr=0.1; faph=2\n", "line 1"),  # no number: said, not raised
+    ("AUC 0.9.1\n", "line 1"),
 ])
 def test_damaged_roc_files(tmp_path, text, words):
     path = tmp_path / "tflite_streaming_roc.txt"

@@ -115,6 +115,14 @@ def test_ansi_codes_carriage_returns_and_bad_bytes(tmp_path):
     assert log.state == "killed"
 
 
+def test_numbers_that_are_not_numbers_are_not_read(tmp_path):
+    log = read(tmp_path, "ℹ️  FAH calculation enabled with .2.00 hours of ambient audio\n"
+                         "│   Phase 1   30,000 steps @ LR 0.0.1 │\n│   Total Steps   , │\n"
+                         "Confusion Matrix (threshold=0..97)\n")
+    assert log.ambient_hours is None and log.phases == [] and log.total_steps is None
+    assert log.confusions == []
+
+
 def test_crash_keeps_end_marker_but_is_not_finished(tmp_path):
     log = read(tmp_path, "Training Log Started: 2026-12-04T19:50:01\n"
                          "❌ Error: something broke\n"

@@ -15,11 +15,12 @@ from pathlib import Path
 import yaml
 
 from ..problems import Problem
+from .terminal_log import REAL
 
 MAX_TEXT_BYTES = 16 * 1024 * 1024
-_AUC = re.compile(r"^\s*AUC\s*[:=]?\s*([0-9.eE+-]+|nan|inf)\s*$", re.I)
-_CUTOFF = re.compile(r"^\s*Cutoff\s+([0-9.eE+-]+)\s*:\s*frr\s*=\s*([0-9.eE+-]+|nan|inf)\s*;"
-                     r"\s*faph\s*=\s*([0-9.eE+-]+|nan|inf)\s*;?\s*$", re.I)
+_AUC = re.compile(rf"^\s*AUC\s*[:=]?\s*({REAL})\s*$", re.I)
+_CUTOFF = re.compile(rf"^\s*Cutoff\s+({REAL})\s*:\s*frr\s*=\s*({REAL})\s*;"
+                     rf"\s*faph\s*=\s*({REAL})\s*;?\s*$", re.I)
 
 
 class _TupleSafeLoader(yaml.SafeLoader):

@@ -21,6 +21,12 @@ from ..series import NO_STEP
 MAX_LOG_BYTES = 512 * 1024 * 1024
 MAX_LINE_CHARS = 1024 * 1024  # no line the trainer prints comes near this
 
+# Numbers as printed; strict, so every capture converts ("1.2.3" or "," is no number).
+_DIGITS = r"(?:\d+\.?\d*|\.\d+)"
+DECIMAL = rf"{_DIGITS}(?![\d.])"
+REAL = rf"(?:[-+]?{_DIGITS}(?:[eE][-+]?\d+)?(?![\d.eE])|nan|inf)"
+_COUNT = r"\d[\d,]*"
+
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _RICH_MARKUP = re.compile(r"\[/?[a-z ]*\]")
 _BAR = "|│┃"
@@ -33,20 +39,20 @@ _STARTED = re.compile(r"Training Log Started:\s*(\S+)")
 _ENDED = re.compile(r"Training Log Ended:\s*(\S+)")
 _VAL_TITLE = re.compile(r"Validation Results\s*[—–-]+\s*Step\s*(?:(\d+)\s*/\s*(\d+))?\s*$")
 _STEP_OF = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-_CONFUSION_TITLE = re.compile(r"Confusion Matrix\s*\(threshold=([0-9.]+)\)")
+_CONFUSION_TITLE = re.compile(rf"Confusion Matrix\s*\(threshold=({DECIMAL})\)")
 _PROGRESS = re.compile(
     r"Phase\s+(\d+)\s*•\s*(\d+)\s*/\s*(\d+)\s*•.*?loss=(\S+)(?:\s+acc=(\S+))?(?:\s+lr=(\S+))?"
 )
 _BEST = re.compile(r"✅\s*BEST MODEL\b\s*(.*)")
 _ARROW_PATH = re.compile(r"^\s*→\s*(\S.*?)\s*$")
 _CHECKPOINT = re.compile(r"💾\s*Checkpoint:\s*(.*?)\s*$")
-_FAH_FULL = re.compile(r"FAH calculation enabled with ([0-9.]+) hours of ambient audio")
+_FAH_FULL = re.compile(rf"FAH calculation enabled with ({DECIMAL}) hours of ambient audio")
 _FAH_SCALED = re.compile(
-    r"Validation FAH uses scaled duration:\s*([0-9.]+)h\s*"
-    r"\(full=([0-9.]+)h\s*×\s*val_split=([0-9.]+)\)"
+    rf"Validation FAH uses scaled duration:\s*({DECIMAL})h\s*"
+    rf"\(full=({DECIMAL})h\s*×\s*val_split=({DECIMAL})\)"
 )
-_TOTAL_STEPS = re.compile(r"Total Steps\s+([\d,]+)")
-_PHASE = re.compile(r"Phase (\d+)\s+([\d,]+) steps @ LR ([0-9.eE+-]+)")
+_TOTAL_STEPS = re.compile(rf"Total Steps\s+({_COUNT})")
+_PHASE = re.compile(rf"Phase (\d+)\s+({_COUNT}) steps @ LR ({REAL})")
 _PANEL_ROW = re.compile(
     rf"[{_BAR}]\s*(Total Time|Best FA/Hour|Best Recall|Best Weights)\s*[{_BAR}]\s*(.*?)\s*[{_BAR}]"
 )
@@ -56,14 +62,13 @@ _TROUBLE = re.compile(
 
 # The official microWakeWord trainer logs through absl (run-format.md §7).
 _ABSL_TRAIN = re.compile(
-    r"Step #(\d+): rate ([0-9.eE+-]+), accuracy ([0-9.]+)%, recall ([0-9.]+)%, "
-    r"precision ([0-9.]+)%, cross entropy ([0-9.eE+-]+|nan|inf)")
+    rf"Step #(\d+): rate ({REAL}), accuracy ({DECIMAL})%, recall ({DECIMAL})%, "
+    rf"precision ({DECIMAL})%, cross entropy ({REAL})")
 _ABSL_VALIDATION = re.compile(
-    r"Step (\d+) \(nonstreaming\): Validation: recall at no faph = ([0-9.]+) with cutoff "
-    r"[0-9.]+, accuracy = ([0-9.]+)%, recall = ([0-9.]+)%, precision = ([0-9.]+)%, ambient "
-    r"false positives = (\d+), estimated false positives per hour = ([0-9.eE+-]+|nan|inf)"
-    r"(?:, loss = ([0-9.eE+-]+|nan|inf))?(?:, auc = ([0-9.eE+-]+|nan|inf))?"
-    r"(?:, average viable recall = ([0-9.eE+-]+|nan|inf))?")
+    rf"Step (\d+) \(nonstreaming\): Validation: recall at no faph = ({DECIMAL}) with cutoff "
+    rf"{DECIMAL}, accuracy = ({DECIMAL})%, recall = ({DECIMAL})%, precision = ({DECIMAL})%, "
+    rf"ambient false positives = (\d+), estimated false positives per hour = ({REAL})"
+    rf"(?:, loss = ({REAL}))?(?:, auc = ({REAL}))?(?:, average viable recall = ({REAL}))?")
 
 _TEST_SECTION_MARKS = ("🏁 Training Complete", "Running Comprehensive Test Evaluation",
                        "Test Evaluation Results")

@@ -74,6 +74,37 @@ def test_mutated_logs_are_read(tmp_path_factory, mutations):
         assert len(series.steps) == len(series.values) == len(series.lines)
 
 
+LONG_LOG = render_log(SampleRun(steps=3000, eval_every=100, checkpoint_every=1000), 3000,
+                      _test_report(SampleRun(steps=3000))).encode()
+LOG_BYTES = st.sampled_from([b"\n", b"|", b"+", b" ", b"-", b"\t", b"\xff", b"\xe2\x94\x82", b".",
+                             b"nan", b",", b"Validation Results \xe2\x80\x94 Step 7/9\n", b"\r"])
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, len(LONG_LOG) - 1),
+                          st.one_of(LOG_BYTES, st.binary(min_size=1, max_size=4))),
+                max_size=12))
+def test_bulk_tables_read_mutated_logs_as_the_line_parser_does(tmp_path_factory, monkeypatch,
+                                                              mutations):
+    """Whatever the damage, the bulk path of validation tables says what the per-table and
+    line path says, in many small pieces."""
+    from pytest_mww.readers import terminal_log
+
+    from conftest import log_facts
+
+    data = bytearray(LONG_LOG)
+    for position, replacement in mutations:
+        data[position:position + len(replacement)] = replacement
+    path = tmp_path_factory.mktemp("log") / "terminal_20261204_195001.log"
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(terminal_log, "CHUNK_BYTES", 2048)
+    facts = []
+    for bulk in (True, False):
+        monkeypatch.setattr(terminal_log, "FAST_COLUMNS", bulk)
+        facts.append(log_facts(read_terminal_log(path, "log")))
+    assert facts[0] == facts[1]
+
+
 @FUZZ
 @given(st.text(max_size=2000))
 def test_any_text_as_a_log(tmp_path_factory, text):

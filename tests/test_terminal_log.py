@@ -146,22 +146,42 @@ def test_nan_and_inf_cells(tmp_path):
     assert values["Ambient FA/Hour"] == float("inf")
 
 
-def _report_facts(report):
-    return ({k: (list(v.steps), list(v.values), list(v.lines)) for k, v in
-             report.series.items()}, report.lines, report.validation_tables, report.trouble,
-            report.state, report.started, report.ended, report.total_steps, report.phases,
-            report.validation_hours, [(b.line, b.step, b.reason, b.path)
-                                      for b in report.best_models],
-            [str(p) for p in report.problems], report.notes, report.panel)
+def _varied_log() -> bytes:
+    """Tables the bulk pattern takes, next to everything it must leave to the line parser."""
+    spec = SampleRun(steps=3000, eval_every=10, checkpoint_every=1000)
+    text = render_log(spec, 3000, _test_report(spec)).encode()
+    head, _, rest = text.partition(b"      \xf0\x9f\x93\x8a Validation Results")
+    tables = (b"      \xf0\x9f\x93\x8a Validation Results" + rest).split(b"\n      \xf0\x9f\x93\x8a")
+    odd = {
+        3: lambda t: t.replace(b"| Recall @ No FAPH | 0.", b"| Recall @ No FAPH | -0."),
+        5: lambda t: t.replace(b"| Val Negatives    |   2520 |", b"| Val Negatives    |    nan |"),
+        7: lambda t: t.replace(b"| Val Negatives    |   2520 |", b"| Val Negatives    |  2,520 |"),
+        11: lambda t: t.replace(b"| F1 Score ", b"|\tF1 Score"),
+        13: lambda t: t.replace(b" Step ", b" Step\n", 1),
+        17: lambda t: t + b"\n| Extra row | 1 |",
+        19: lambda t: t.replace(b"| Precision        |", b"| Precision        | 1 |"),
+        23: lambda t: t.replace(b"| AUC-PR           | 0.", b"| AUC-PR           | \xff."),
+        29: lambda t: t.replace(b"| Ambient FA/Hour  |   ", b"| Ambient FA/Hour  |  1"),
+        31: lambda t: t.replace(b"| Val Positives    |    540 |\n", b""),
+        37: lambda t: t + (b"\n              Confusion Matrix (threshold=0.97)\n+---+\n"
+                           b"|                 | Predicted Positive | Predicted Negative |\n"
+                           b"| Actual Positive |                  1 |                 89 |\n"
+                           b"| Actual Negative |                  2 |                911 |\n+---+"),
+        41: lambda t: t.replace(b"\xe2\x80\x94", b"--"),
+    }
+    for index, change in odd.items():
+        for at in range(index, len(tables), 43):
+            tables[at] = change(tables[at])
+    return head + b"\n      \xf0\x9f\x93\x8a".join(tables)
 
 
-@pytest.mark.parametrize("source", ["benchmark", "sample"])
+@pytest.mark.parametrize("source", ["benchmark", "sample", "varied"])
 def test_bulk_column_path_equals_the_per_table_path(tmp_path, monkeypatch, source):
     import importlib.util
 
-    from pytest_mww.readers import terminal_log
+    from pytest_mww.readers import log_tables, terminal_log
 
-    from conftest import REPO
+    from conftest import REPO, log_facts
 
     path = tmp_path / "terminal_20261204_195001.log"
     if source == "benchmark":
@@ -170,14 +190,28 @@ def test_bulk_column_path_equals_the_per_table_path(tmp_path, monkeypatch, sourc
         make_run = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(make_run)
         make_run.write_log(path, 3000, 1)
-    else:  # BEST MODEL lines, a test section: pieces the bulk path must leave alone
+    elif source == "sample":  # BEST MODEL lines, a test section
         spec = SampleRun(steps=3000, eval_every=10, checkpoint_every=1000)
         path.write_text(render_log(spec, 3000, _test_report(spec)), encoding="utf-8")
+    else:
+        path.write_bytes(_varied_log())
     monkeypatch.setattr(terminal_log, "CHUNK_BYTES", 64 * 1024)  # many pieces
+    bulk_tables = []
+    split = log_tables.split_tables
+    monkeypatch.setattr(log_tables, "split_tables",
+                        lambda *a: bulk_tables.append(len(t := split(*a))) or t)
     facts = {}
     for bulk in (True, False):
         monkeypatch.setattr(terminal_log, "FAST_COLUMNS", bulk)
-        facts[bulk] = _report_facts(read_terminal_log(path, "log"))
+        facts[bulk] = log_facts(read_terminal_log(path, "log"))
     assert facts[True] == facts[False]
     evaluations = 3000 if source == "benchmark" else 300
     assert sum(len(v[0]) for v in facts[True][0].values()) >= evaluations * 6
+    assert sum(bulk_tables) >= 0.8 * evaluations  # the bulk path did most of the work
+    if source == "varied":  # the bad byte is placed exactly, though the bulk path found it
+        data = path.read_bytes()
+        bad = data.find(b"\xff")
+        assert sum(1 for p in facts[True][11] if "not valid UTF-8" in p) == 1
+        line = data.count(b"\n", 0, bad) + 1
+        assert f"log:line {line}: is not valid UTF-8 (first bad " \
+               f"byte at offset {bad})" in "".join(facts[True][11])

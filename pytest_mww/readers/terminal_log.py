@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 from ..problems import Problem
 from ..series import NO_STEP
+from . import log_tables
 
 MAX_LOG_BYTES = 512 * 1024 * 1024
 MAX_LINE_CHARS = 1024 * 1024  # no line the trainer prints comes near this
@@ -268,21 +270,34 @@ _VAL_BLOCK = re.compile(
 _BLOCK_ROW = re.compile(
     r"^[ \t]*[|│┃][ \t]*([^|│┃\n]*[^|│┃\n \t])[ \t]*[|│┃][ \t]*([^|│┃\n \t]+)[ \t]*[|│┃]",
     re.M)
-# The per-name fast path: validation table titles, lines that are neither ASCII table
-# lines nor titles, and what makes a chunk need the per-table path.
+# Pieces of the log without carriage returns or colour codes take the bulk path for the
+# validation tables of their dominant layout (log_tables.py); the switch is for tests.
 FAST_COLUMNS = True
-_FAST_TITLE = re.compile(
-    rb"Validation Results[ \t]*(?:\xe2\x80\x94|\xe2\x80\x93|-)+[ \t]*Step[ \t]*(\d+)[ \t]*/")
-_FAST_ROW = re.compile(rb"^\|[ \t]*([^|\n]*[^|\n \t])[ \t]*\|[ \t]*([^|\n \t]+)[ \t]*\|",
-                       re.M)
-_PLAIN_LINE = re.compile(rb"^(?![ \t]*[+|])(?![ \t]*(?:\xf0\x9f\x93\x8a[ \t]*)?"
-                         rb"Validation Results)[^\n]+", re.M)
-_FAST_PATH_BREAKERS = tuple(mark.encode() for mark in (
-    "Confusion Matrix", "Per-Class", "Per-Category", "Basic Metrics", "Advanced Metrics",
-    "Bootstrap", "🏁 Training Complete", "Running Comprehensive Test Evaluation",
-    "Test Evaluation Results", "BEST MODEL", "💾 Checkpoint", "Validation Results — Step\n"))
+# A line that may add a value to a validation table's series: pending bulk tables go first.
+_ROW_LINE = re.compile(rb"\n\s*(?:\||\xe2\x94[\x82\x83])")
 _CUT_ROW = re.compile(r"^(?![^\n]*[-─━=]{3})[ \t]*[|│┃][^|│┃\n]*(?:[|│┃][^|│┃\n]*)?$",
                       re.M)
+
+
+@dataclass
+class _PendingTables:
+    """Bulk tables whose rows are not yet in the series (they join them in log order)."""
+
+    names: tuple[str, ...]
+    tables: log_tables.Tables
+    split: str
+    start: int
+    end: int
+    lines: array
+
+
+def _gap_start(data: bytes, layout: log_tables.Layout, index: int) -> int:
+    """Where the text before table ``index`` starts in the piece (for a message about a bad
+    byte in it): found again by matching the tables before it."""
+    if index == 0:
+        return 0
+    table = next(islice(layout.pattern.finditer(data), index - 1, None))
+    return table.end()  # the gap's newline, which is the piece's byte before it
 
 
 class _LogParser:
@@ -301,21 +316,22 @@ class _LogParser:
         self.lineno = 0  # lines handled so far
         self.table_line = 0  # line of the current validation table's title
         self.warned_utf8 = False
+        self._pending: _PendingTables | None = None
 
     def feed_bytes(self, piece: bytes, first_line: int, offset: int) -> None:
         if FAST_COLUMNS and b"\r" not in piece and b"\x1b" not in piece:
-            try:
-                piece.decode("utf-8")  # only valid text takes the fast path
-            except UnicodeDecodeError:
-                pass
-            else:
-                self.lineno = first_line - 1
-                if self._columns_fast(piece, first_line):
-                    return
-        text = _decode(piece, self.r, first_line, offset, self.warned_utf8)
+            data = b"\n" + (piece[:-1] if piece.endswith(b"\n") else piece)
+            layout = log_tables.dominant_layout(data)
+            if layout is not None:
+                self._bulk(data, layout, first_line, offset)
+                return
+        self.feed(self._text(piece, first_line, offset), first_line)
+
+    def _text(self, raw: bytes, first_line: int, offset: int) -> str:
+        text = _decode(raw, self.r, first_line, offset, self.warned_utf8)
         self.warned_utf8 = self.warned_utf8 or any(
             p.message.startswith("is not valid UTF-8") for p in self.r.problems[-1:])
-        self.feed(text, first_line)
+        return text
 
     def feed(self, text: str, first_line: int) -> None:
         self.lineno = first_line - 1
@@ -345,80 +361,74 @@ class _LogParser:
         self._flush(batch)
         self._lines(text[pos:])
 
-    def _columns_fast(self, data: bytes, first_line: int) -> bool:
-        """A piece of nothing but ASCII validation tables and plain lines (the bulk of a
-        long log), read a row name at a time: one literal search per name over the raw
-        UTF-8 bytes.
+    def _bulk(self, data: bytes, layout: log_tables.Layout, first_line: int,
+              offset: int) -> None:
+        """The piece's tables of ``layout`` in bulk; the text between them line by line, in
+        log order. ``data`` is the piece behind an added newline, without its last one."""
+        tables = log_tables.split_tables(data, layout, parse_number)
+        line, done, height = first_line, 0, layout.height
+        for index in [i for i, gap in enumerate(tables.gaps) if gap]:
+            if index > done:
+                self._bulk_tables(layout, tables, done, index, line)
+                line += (index - done) * height
+                done = index
+            gap = tables.gaps[index]
+            if self._pending is not None and _ROW_LINE.search(gap):
+                self._flush_pending()
+            try:
+                text = gap[1:].decode("utf-8") + "\n"
+            except UnicodeDecodeError:
+                text = self._text(gap[1:] + b"\n", line,
+                                  offset + _gap_start(data, layout, index))
+            self.feed(text, line)
+            line += gap.count(b"\n")
+        if done < len(tables):
+            self._bulk_tables(layout, tables, done, len(tables), line)
+            line += (len(tables) - done) * height
+        self._flush_pending()
+        self.lineno = line - 1
 
-        Every row must be accounted for (each name once per table, and no other row);
-        anything else leaves the piece to the per-table path. Returns whether it did the
-        work.
-        """
-        if self.in_test or self.pending_title or self.confusion is not None:
-            return False
-        plain = [(m.start(), m.group(0)) for m in _PLAIN_LINE.finditer(data)]
-        if any(mark in text for _, text in plain for mark in _FAST_PATH_BREAKERS):
-            return False
-        titles = [(m.start(), int(m.group(1))) for m in _FAST_TITLE.finditer(data)]
-        if len(titles) < 2:
-            return False
-        first_rows = _FAST_ROW.findall(data, titles[0][0], titles[1][0])
-        names = tuple(name for name, _ in first_rows if name != b"Metric")
-        if not names or len(set(names)) != len(names):
-            return False
-        row_lines = data.count(b"\n| ") + data.startswith(b"| ") - data.count(b"\n| Metric ")
-        if row_lines != len(names) * len(titles):
-            return False
-        # one pass for every row, in order: the names must repeat the layout exactly
-        found = re.findall(rb"\| (" + b"|".join(re.escape(n) for n in names)
-                           + rb") +\| +([^ |\n]+) *\|", data)
-        if not found:
-            return False
-        found_names, cells = zip(*found, strict=True)
-        if found_names != names * len(titles):
-            return False
-        width = len(names)
-        try:
-            columns = [array("d", map(float, cells[j::width])) for j in range(width)]
-        except ValueError:
-            return False
-        lines, line, cursor = array("I"), first_line, 0  # each title's line, counted once
-        for position, _ in titles:
-            line += data.count(b"\n", cursor, position)
-            cursor = position
-            lines.append(line)
-        steps = array("q", (step for _, step in titles))
-        for name, values in zip(names, columns, strict=True):
-            label = name.decode("utf-8")
-            key = ("validation", label, "Validation Results")
-            series = self.r.series.get(key)
-            if series is None:
-                series = self.r.series[key] = LogSeries("validation", label,
-                                                        "Validation Results")
-            series.steps.extend(steps)
-            series.values.extend(values)
-            series.lines.extend(lines)
-        self._plain_lines(data, first_line, titles, plain)
-        self.r.validation_tables += len(titles)
-        self.last_eval_step = titles[-1][1]
-        self.lineno = first_line - 1 + data.count(b"\n") + (not data.endswith(b"\n"))
-        self.table = None
-        return True
+    def _bulk_tables(self, layout: log_tables.Layout, tables: log_tables.Tables, start: int,
+                     end: int, line: int) -> None:
+        """Tables ``start`` to ``end`` of a split, back to back from ``line``: the state
+        changes of their titles, and their rows kept pending (runs of one split merge)."""
+        self._table_starts(tables.steps[start])
+        if not self.in_test:
+            self.r.validation_tables += end - start - 1
+            self.last_eval_step = tables.steps[end - 1]
+        self.step = tables.steps[end - 1]
+        split = "test" if self.in_test else "validation"
+        lines = range(line, line + (end - start) * layout.height, layout.height)
+        pending = self._pending
+        if pending is not None and pending.split == split and pending.tables is tables \
+                and pending.end == start:
+            pending.lines.extend(lines)
+            pending.end = end
+            return
+        self._flush_pending()
+        for name in layout.names:  # the series exist from the first table on, as in a read
+            key = (split, name, "Validation Results")
+            if key not in self.r.series:
+                self.r.series[key] = LogSeries(split, name, "Validation Results")
+        self._pending = _PendingTables(layout.names, tables, split, start, end,
+                                       array("I", lines))
 
-    def _plain_lines(self, data: bytes, first_line: int, titles: list[tuple[int, int]],
-                     plain: list[tuple[int, bytes]]) -> None:
-        """The lines that are neither ASCII table lines nor titles, through the line
-        parser, each knowing the evaluation step it follows."""
-        positions = [p for p, _ in titles]
-        line, cursor = first_line, 0
-        for start, text in plain:
-            line += data.count(b"\n", cursor, start)
-            cursor = start
-            before = bisect_right(positions, start)
-            if before:
-                self.last_eval_step = titles[before - 1][1]
-            self.table = None
-            self.line(text.decode("utf-8"), line)
+    def _flush_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        steps, start, end = pending.tables.steps, pending.start, pending.end
+        for name, (values, keep) in zip(pending.names, pending.tables.columns, strict=True):
+            series = self.r.series[(pending.split, name, "Validation Results")]
+            if keep is None:
+                series.steps.extend(steps[start:end])
+                series.values.extend(values[start:end])
+                series.lines.extend(pending.lines)
+                continue
+            low, high = bisect_left(keep, start), bisect_left(keep, end)
+            series.steps.extend(array("q", (steps[i] for i in keep[low:high])))
+            series.values.extend(values[low:high])
+            series.lines.extend(array("I", (pending.lines[i - start] for i in keep[low:high])))
 
     def _table_starts(self, step: int) -> None:
         if self.best_open is not None:

@@ -215,3 +215,25 @@ def test_bulk_column_path_equals_the_per_table_path(tmp_path, monkeypatch, sourc
         line = data.count(b"\n", 0, bad) + 1
         assert f"log:line {line}: is not valid UTF-8 (first bad " \
                f"byte at offset {bad})" in "".join(facts[True][11])
+
+
+@pytest.mark.parametrize("text", [
+    b"", b"\n", b"a", b"a\nb", b"a\nb\n", b"a\n\n", b"\n\nx\n",
+    b"".join(b"line %d\n      Validation Results - Step %d/9\n| a | 1 |\n" % (i, i)
+             for i in range(40)),
+])
+def test_pieces_hold_every_line_once_with_its_offset(monkeypatch, text):
+    import io
+
+    from pytest_mww.readers import terminal_log
+
+    monkeypatch.setattr(terminal_log, "CHUNK_BYTES", 7)
+    pieces = list(terminal_log._chunks(io.BytesIO(text)))
+    lines = [line for piece, _ in pieces for line in piece[1:].split(b"\n")]
+    expected = text.split(b"\n")
+    if text.endswith(b"\n"):
+        expected.pop()
+    assert lines == (expected if text else [])
+    for piece, offset in pieces:
+        assert piece.startswith(b"\n") and text.startswith(piece[1:], offset)
+        assert b"Validation Results" not in piece.rsplit(b"\n", 1)[-1]  # tables stay whole

@@ -197,8 +197,8 @@ def read_terminal_log(path: Path, display: str) -> LogReport:
                                             "not read"))
             return report
         with open(path, "rb") as handle:
-            for piece, first_line, offset in _chunks(handle):
-                parser.feed_bytes(piece, first_line, offset)
+            for piece, offset in _chunks(handle):  # pieces hold whole lines
+                parser.feed_piece(piece, parser.lineno + 1, offset)
     except OSError as exc:
         report.problems.append(_problem(display, "", f"cannot be read: {exc.strerror or exc}"))
         return report
@@ -214,34 +214,36 @@ _TABLE_REACH = 64 * 1024  # no table is longer than this
 
 
 def _chunks(handle):
-    """Pieces of the log (bytes) that end at line starts and never split a table, with
-    the number of their first line and their byte offset."""
-    carry, line, offset = b"", 1, 0
+    """Pieces of the log that never split a table, each as its lines behind a newline:
+    ``b"\\nline 1\\nline 2"`` (the newline that ends a piece starts the next), with the
+    byte offset of the first line. One copy of the bytes is made per piece."""
+    carry, offset = b"\n", 0
     while True:
         data = handle.read(CHUNK_BYTES)
-        buf = carry + data
         if not data:
-            if buf:
-                yield buf, line, offset
+            if len(carry) > 1:
+                yield (carry[:-1] if carry.endswith(b"\n") else carry), offset
             return
+        buf = carry + data
         cut = _safe_cut(buf)
         if cut <= 0:
             carry = buf
             continue
-        piece, carry = buf[:cut], buf[cut:]
-        yield piece, line, offset
-        line += piece.count(b"\n")
-        offset += len(piece)
+        yield buf[:cut], offset
+        carry = buf[cut:]
+        offset += cut
 
 
 def _safe_cut(buf: bytes) -> int:
-    end = buf.rfind(b"\n") + 1
+    """The newline before the first line of the next piece: the last one, or the one before
+    a table's title near the end (the table may go on in the next read)."""
+    end = buf.rfind(b"\n")
     if end <= 0:
         return 0
     lowest = max(0, end - _TABLE_REACH)
     title = max(buf.rfind(mark, lowest, end) for mark in _BLOCK_STARTS)
     if title >= 0:
-        return buf.rfind(b"\n", 0, title) + 1
+        return buf.rfind(b"\n", 0, title)
     return end
 
 
@@ -318,14 +320,15 @@ class _LogParser:
         self.warned_utf8 = False
         self._pending: _PendingTables | None = None
 
-    def feed_bytes(self, piece: bytes, first_line: int, offset: int) -> None:
-        if FAST_COLUMNS and b"\r" not in piece and b"\x1b" not in piece:
-            data = b"\n" + (piece[:-1] if piece.endswith(b"\n") else piece)
+    def feed_piece(self, data: bytes, first_line: int, offset: int) -> None:
+        """``data``: whole lines, each behind its newline (see _chunks); ``offset``: where
+        the first line starts in the file."""
+        if FAST_COLUMNS and b"\r" not in data and b"\x1b" not in data:
             layout = log_tables.dominant_layout(data)
             if layout is not None:
                 self._bulk(data, layout, first_line, offset)
                 return
-        self.feed(self._text(piece, first_line, offset), first_line)
+        self.feed(self._text(data[1:] + b"\n", first_line, offset), first_line)
 
     def _text(self, raw: bytes, first_line: int, offset: int) -> str:
         text = _decode(raw, self.r, first_line, offset, self.warned_utf8)
@@ -364,7 +367,7 @@ class _LogParser:
     def _bulk(self, data: bytes, layout: log_tables.Layout, first_line: int,
               offset: int) -> None:
         """The piece's tables of ``layout`` in bulk; the text between them line by line, in
-        log order. ``data`` is the piece behind an added newline, without its last one."""
+        log order."""
         tables = log_tables.split_tables(data, layout, parse_number)
         line, done, height = first_line, 0, layout.height
         for index in [i for i, gap in enumerate(tables.gaps) if gap]:

@@ -33,9 +33,8 @@ _ROW = re.compile(rb" *\| *([\x21-\x7b\x7d\x7e](?:[\x20-\x7b\x7d\x7e]*[\x21-\x7b
 _TABLE_LINE = re.compile(rb"[ \t]*(?:[+|]|\xe2\x94)")  # part of a table, in any style
 SKIPPED_NAMES = (b"Metric", b"Class", b"Category")  # header rows: the line parser skips them
 
-# A row's cell as the table prints it, right-aligned: its padding and a number, "nan", "inf",
-# "1,000". The padding comes with it: cells of one column then line up (see fixed_point).
-_CELL = rb"( +[-+.,0-9A-Za-z]+)"
+# A row's cell as the table prints it: a number, "nan", "inf", "1,000"; never a space or bar.
+_CELL = rb" +([-+.,0-9A-Za-z]+)"
 _ANY_CELL = rb" +[\x21-\x7b\x7d\x7e]+"
 
 
@@ -146,15 +145,19 @@ _SPACE, _MINUS, _PLUS, _POINT = b" -+."
 
 
 def fixed_point(cells: list[bytes]) -> array | None:
-    """Right-aligned cells of one width with the point in one place ("  0.9000", " -12.50",
-    "     540"), converted in a few array operations, exactly as ``float`` reads them: the
-    digits form an integer below 2**53 and one division by a power of ten rounds it once.
-    None for any other column (then ``float`` reads it cell by cell)."""
+    """Cells with the point in one place once right-aligned ("0.9000", "-12.50", "540", one
+    decimal format per column as the trainer prints them), converted in a few array
+    operations exactly as ``float`` reads them: the digits form an integer below 2**53 and one
+    division by a power of ten rounds it once. None for any other column (then ``float``
+    reads it cell by cell)."""
     if not cells:
         return array("d")
-    width = len(cells[0])
-    if width > 17 or len(set(map(len, cells))) != 1:
+    widths = set(map(len, cells))
+    width = max(widths)
+    if width > 32:  # far beyond 15 digits (the limit checked below)
         return None
+    if len(widths) > 1:  # a sign or a wider number in some tables: line them up
+        cells = [cell.rjust(width) for cell in cells]
     raw = np.frombuffer(b"".join(cells), np.uint8).reshape(len(cells), width)
     point = cells[0].rfind(b".")
     digit = raw - np.uint8(48)  # wraps below "0": a digit is < 10
@@ -176,6 +179,7 @@ def fixed_point(cells: list[bytes]) -> array | None:
     power = width - 1 - columns - (columns < point)  # digits to the right, the point skipped
     if point >= 0:
         power[point] = 0
+    power = np.minimum(power, 15)  # wider columns hold padding there, never a digit
     mantissa = np.where(is_digit, digit, 0).astype(np.int64) @ _POW10[power]
     decimals = width - 1 - point if point >= 0 else 0
     values = mantissa / float(10 ** decimals)

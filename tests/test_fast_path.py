@@ -9,7 +9,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from pytest_mww.readers.events import decode_fast, decode_slow, read_event_file
-from pytest_mww.readers.records import frame_records
+from pytest_mww.readers.records import frame_records, masked_crc32c
 from pytest_mww.sample_run import _scalar
 
 from conftest import REPO
@@ -102,3 +102,16 @@ def test_lengths_that_do_not_add_up_are_left_to_protobuf():
     broken = good[:index] + bytes([good[index] + 1]) + good[index + 1:]  # tag length off by one
     assert decode_fast(broken) is None
     assert struct.unpack("<f", good[-17:-13])[0] == 0.5
+
+
+def test_a_ten_byte_step_with_bits_beyond_64_reads_as_protobuf_reads_it(tmp_path):
+    good = event_pb2.Event(step=-1, wall_time=1.0, summary=summary_pb2.Summary(
+        value=[_scalar("val/f1", 0.5, False)])).SerializeToString()
+    at = good.index(b"\x10") + 1 + 9  # the tenth byte of the step's varint
+    payload = good[:at] + b"\x7f" + good[at + 1:]
+    header = struct.pack("<Q", len(payload))
+    path = tmp_path / "events.out.tfevents.1.h"
+    path.write_bytes(header + struct.pack("<I", masked_crc32c(header)) + payload
+                     + struct.pack("<I", masked_crc32c(payload)))
+    assert event_pb2.Event.FromString(payload).step == -1
+    assert scanned(path) == [("val/f1", -1, 0.5, 0)]

@@ -128,10 +128,12 @@ class EventFile:
 
 
 def _varint(data: bytes) -> int:
-    """A protobuf int64 varint (negative steps take ten bytes)."""
+    """A protobuf int64 varint (negative steps take ten bytes). Bits beyond 64 are dropped,
+    as protobuf drops them."""
     value = 0
     for shift, byte in enumerate(data):
         value |= (byte & 0x7F) << (7 * shift)
+    value &= (1 << 64) - 1
     return value - (1 << 64) if value >= 1 << 63 else value
 
 

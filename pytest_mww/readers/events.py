@@ -3,8 +3,9 @@
 Every record is read and its checksums verified; nothing is sampled. Scalar events have a
 fixed shape (one ``Summary.Value`` with a tag and either a ``simple_value`` or a
 one-element float tensor with the ``scalars`` plugin, as microwakeword_trainer v2.0.0 and
-tensorboard write them): those are decoded directly from the bytes; every other record goes
-through tensorboard's protobuf definitions. Both paths give the same values (tested).
+tensorboard write them): those are decoded directly from the bytes, stretches of them in bulk
+(event_bulk.py) and the rest record by record; every other record goes through tensorboard's
+protobuf definitions. All paths give the same values and messages (tested).
 Series are kept as compact arrays, not lists of objects, so that a run of hundreds of
 thousands of steps stays small in memory.
 """
@@ -22,9 +23,10 @@ from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, types_pb2
 
 from ..problems import Problem
+from .event_bulk import BulkReader
 from .records import MAX_RECORD_BYTES
 
-CHUNK_BYTES = 8 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024  # the bulk reader's working set is a few times this
 
 _NUMERIC_CONTENT = {
     types_pb2.DT_FLOAT: ("<f", "float_val"),
@@ -118,10 +120,14 @@ class EventFile:
                   for step, value, record in zip(s.steps, s.values, s.records, strict=True)]
         return sorted(points, key=lambda p: p.record)
 
-    def add(self, tag: str, step: int, value: float, record: int) -> None:
+    def series_for(self, tag: str) -> TagSeries:
         series = self.series.get(tag)
         if series is None:
             series = self.series[tag] = TagSeries(tag)
+        return series
+
+    def add(self, tag: str, step: int, value: float, record: int) -> None:
+        series = self.series_for(tag)
         series.steps.append(step)
         series.values.append(value)
         series.records.append(record)
@@ -153,6 +159,22 @@ def read_event_file(path: Path, display: str) -> EventFile:
     return result
 
 
+def _head_tag(head: bytes, kind: int) -> str | None:
+    """The tag of a scalar event's head (its three lengths and the tag), or None when the
+    lengths do not add up for the kind (0 tensor, 1 legacy)."""
+    summary_len, value_len, tag_len, tag = head[1], head[3], head[5], head[6:]
+    size = len(tag)
+    expected = size + 2 + (_TENSOR_TAIL if kind == 0 else _LEGACY_TAIL)
+    if size > 127 or tag_len != size or value_len != expected or summary_len != expected + 2:
+        return None
+    return tag.decode("utf-8", "replace")
+
+
+# Regular stretches of scalar records go through the bulk reader (event_bulk.py); the
+# switch is for tests that compare it with the record-by-record scanner.
+BULK = True
+
+
 class _Scanner:
     """Frames records from a stream in chunks, verifying both checksums of each."""
 
@@ -168,6 +190,8 @@ class _Scanner:
                                                        "writer never flushed", "warning"))
             return
         base = pos = index = 0
+        bulk = BulkReader(out, _collect, _head_tag) if BULK else None
+        fresh = True  # a new buffer: the bulk reader goes first
         unpack_header = struct.Struct("<QI").unpack_from
         unpack_crc = struct.Struct("<I").unpack_from
         unpack_f32 = _F32.unpack
@@ -177,11 +201,15 @@ class _Scanner:
         matchers = [(_TENSOR_SCALAR.fullmatch, {}), (_LEGACY_SCALAR.fullmatch, {})]
         kinds = {id(matchers[0][1]): 0, id(matchers[1][1]): 1}
         while True:
+            if fresh and bulk is not None:
+                fresh = False
+                used, records = bulk.read(buf[pos:] if pos else buf, index)
+                pos, index = pos + used, index + records
             if len(buf) - pos < 12:
                 more = self.handle.read(CHUNK_BYTES)
                 if not more:
                     break
-                buf, base, pos = buf[pos:] + more, base + pos, 0
+                buf, base, pos, fresh = buf[pos:] + more, base + pos, 0, True
                 continue
             length, length_crc = unpack_header(buf, pos)
             known = header_crcs.get(length)  # the header's CRC depends on the length only
@@ -198,7 +226,7 @@ class _Scanner:
                 more = self.handle.read(max(CHUNK_BYTES, end + 4 - len(buf)))
                 if not more:
                     break
-                buf, base, pos = buf[pos:] + more, base + pos, 0
+                buf, base, pos, fresh = buf[pos:] + more, base + pos, 0, True
                 continue
             payload = buf[pos + 12:end]
             crc = crc_value(payload)
@@ -250,16 +278,10 @@ class _Scanner:
     def _sink(self, head: bytes, kind: int):
         """Where points of this head's tag go; False when its lengths do not add up (then
         protobuf decodes the record)."""
-        summary_len, value_len, tag_len, tag = head[1], head[3], head[5], head[6:]
-        size = len(tag)
-        expected = size + 2 + (_TENSOR_TAIL if kind == 0 else _LEGACY_TAIL)
-        if size > 127 or tag_len != size or value_len != expected or \
-                summary_len != expected + 2:
+        name = _head_tag(head, kind)
+        if name is None:
             return False
-        name = tag.decode("utf-8", "replace")
-        series = self.out.series.get(name)
-        if series is None:
-            series = self.out.series[name] = TagSeries(name)
+        series = self.out.series_for(name)
         return series.steps.append, series.values.append, series.records.append
 
     def _fast(self, payload: bytes, index: int) -> bool:

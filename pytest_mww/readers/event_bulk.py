@@ -32,9 +32,13 @@ from .records import MAX_RECORD_BYTES
 _HEAD = rb"\t.{8}\x10([\x80-\xff]{0,9}[\x00-\x7f])(\*.\n.\n.[^\x00]*?)"
 _TENSOR_PAYLOAD = _HEAD + rb"B\n\x08\x01\x12\x00\"\x04(.{4})J\x0b\n\t\n\x07scalars"
 _LEGACY_PAYLOAD = _HEAD + rb"\x15(.{4})"
-PATTERNS = tuple(re.compile(rb"(.{8})(.{4})(" + payload + rb")(.{4})", re.S)
+PATTERNS = tuple(re.compile(rb"(.{12})(" + payload + rb")(.{4})", re.S)
                  for payload in (_TENSOR_PAYLOAD, _LEGACY_PAYLOAD))
-_PARTS = 8  # the text before a record, then its seven groups
+# What re.split gives per record: the bytes before it, the header (length and its CRC), the
+# payload, the step varint, the head, the value, the payload's CRC.
+_PARTS = 7
+_GAP, _HEADER_PART, _PAYLOAD, _STEP, _HEAD_PART, _VALUE, _CRC_PART = range(_PARTS)
+_HEADERS = np.dtype([("length", "<u8"), ("crc", "<u4")])
 _HEADER = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
 _RECORD_INDEX = np.dtype(f"u{array('I').itemsize}")
@@ -115,14 +119,14 @@ class BulkReader:
             if len(parts) == 1:
                 return 0, 0
         count = (len(parts) - 1) // _PARTS
-        sizes = np.fromiter(map(len, parts[3::_PARTS]), np.uint64, count)
+        sizes = np.fromiter(map(len, parts[_PAYLOAD::_PARTS]), np.uint64, count)
         tags, codes, good = self._check(parts, count, sizes)
-        gap_sizes = np.fromiter(map(len, parts[0::_PARTS]), np.int64, count + 1)
+        gap_sizes = np.fromiter(map(len, parts[_GAP::_PARTS]), np.int64, count + 1)
         record_ends = np.cumsum(gap_sizes[:count] + sizes.astype(np.int64) + 16)
         gap_records = np.zeros(count + 1, np.int64)
         pending = 0  # matched records not yet in the series
         pos = 0  # bytes read for sure
-        for gap_index in [i for i, gap in enumerate(parts[0:good * _PARTS + 1:_PARTS]) if gap]:
+        for gap_index in [i for i, gap in enumerate(parts[_GAP:good * _PARTS + 1:_PARTS]) if gap]:
             gap_start = int(record_ends[gap_index - 1]) if gap_index else 0
             first = index + gap_index + int(gap_records[:gap_index].sum())
             scratch, used, framed = self._gap(parts[gap_index * _PARTS], first)
@@ -144,15 +148,16 @@ class BulkReader:
                ) -> tuple[list[str], np.ndarray, int]:
         """Every matched record's length, both checksums and tag; returns the tags, each
         record's tag code and how many records from the start pass."""
-        lengths = np.frombuffer(b"".join(parts[1::_PARTS]), "<u8")
-        payloads = parts[3::_PARTS]
+        headers = np.frombuffer(b"".join(parts[_HEADER_PART::_PARTS]), _HEADERS)
+        lengths = headers["length"]
+        payloads = parts[_PAYLOAD::_PARTS]
         ok = (lengths == sizes) & (lengths <= MAX_RECORD_BYTES)
         unique, inverse = np.unique(lengths, return_inverse=True)
         expected = np.array([masked_crc(struct.pack("<Q", int(n))) for n in unique], np.uint32)
-        ok &= np.frombuffer(b"".join(parts[2::_PARTS]), "<u4") == expected[inverse]
+        ok &= headers["crc"] == expected[inverse]
         crcs = np.fromiter(map(google_crc32c.value, payloads), np.uint32, count)
-        ok &= np.frombuffer(b"".join(parts[7::_PARTS]), "<u4") == masked(crcs)
-        heads = parts[5::_PARTS]
+        ok &= np.frombuffer(b"".join(parts[_CRC_PART::_PARTS]), "<u4") == masked(crcs)
+        heads = parts[_HEAD_PART::_PARTS]
         tags: list[str] = []
         code_of: dict[bytes, int] = {}
         for head in dict.fromkeys(heads):
@@ -193,8 +198,8 @@ class BulkReader:
         """Matched records ``start`` to ``end`` into the series, tag by tag."""
         if end <= start:
             return
-        steps = steps_of(parts[4 + start * _PARTS:end * _PARTS:_PARTS])
-        values = np.frombuffer(b"".join(parts[6 + start * _PARTS:end * _PARTS:_PARTS]),
+        steps = steps_of(parts[_STEP + start * _PARTS:end * _PARTS:_PARTS])
+        values = np.frombuffer(b"".join(parts[_VALUE + start * _PARTS:end * _PARTS:_PARTS]),
                                "<f4").astype(np.float64)
         records = (index + np.arange(start, end) + np.cumsum(gap_records)[start:end])
         records = records.astype(_RECORD_INDEX)

@@ -12,6 +12,8 @@ import math
 from array import array
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import metrics
 from .criteria import Aggregation, Criterion
 from .remedies import (
@@ -569,16 +571,20 @@ def _judge_lr_schedule(criterion: Criterion, run: RunModel) -> Verdict:
         bounds.append((number, start, start + steps, rate, line))
         start += steps
     tolerance = criterion.options["tolerance"]
+    stepped = series.stepped()
+    steps = np.frombuffer(series.steps, np.int64)[stepped.start:]
+    values = np.frombuffer(series.values, np.float64)[stepped.start:]
+    limits = np.full(len(steps), np.nan)  # a boundary step may show either phase's rate
+    for _, first, last, rate, _ in bounds:
+        inside = (steps >= first) & (steps <= last)
+        limits[inside] = np.fmax(limits[inside], rate)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        over = np.flatnonzero(values > limits * (1 + tolerance))  # NaN limits compare False
+        ratios = values[over] / limits[over]
     worst = None
-    for index in series.stepped():
-        step, value = series.steps[index], series.values[index]
-        allowed = [rate for _, first, last, rate, _ in bounds if first <= step <= last]
-        if not allowed:
-            continue
-        limit = max(allowed)  # a boundary step may show either phase's rate
-        if value > limit * (1 + tolerance) and (
-                worst is None or value / limit > worst[0].value / worst[1]):
-            worst = (series.point(index), limit)
+    if len(over):
+        at = over[int(np.argmax(ratios))]  # the first of the largest ratios
+        worst = (series.point(stepped.start + int(at)), float(limits[at]))
     table = "; ".join(f"phase {n}: steps {a + 1}–{b} @ LR {r:g}" for n, a, b, r, _ in bounds)
     if worst is None:
         verdict = Verdict("passed", f"learning rate stays within each phase's LR over "

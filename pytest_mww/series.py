@@ -13,6 +13,8 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 NO_STEP = -(1 << 63)  # a value without a step (the test split's single evaluation)
 PRIORITY = {"tb": 0, "report": 1, "log": 2, "derived": 3}
 
@@ -158,10 +160,9 @@ def raw_series(split: str, metric: str, source: Source, steps, values, locs
 
 def out_of_order(steps: array) -> int | None:
     """The first position where the steps go backwards, or None."""
-    for i in range(1, len(steps)):
-        if steps[i] < steps[i - 1]:
-            return i
-    return None
+    view = np.frombuffer(steps, np.int64)
+    backwards = np.flatnonzero(view[1:] < view[:-1])
+    return int(backwards[0]) + 1 if len(backwards) else None
 
 
 def _as_array(typecode: str, values) -> array:
@@ -172,18 +173,8 @@ def _as_array(typecode: str, values) -> array:
 
 
 def _strictly_increasing(steps: array) -> bool:
-    if len(steps) < 2:
-        return True
-    # compare the array with itself shifted by one, in C: a[1:] > a[:-1] element-wise is
-    # not available for arrays, so test the cheap common case first
-    if steps[0] < steps[1] and steps[-2] < steps[-1]:
-        previous = steps[0]
-        for step in steps[1:]:
-            if step <= previous:
-                return False
-            previous = step
-        return True
-    return False
+    view = np.frombuffer(steps, np.int64)  # shares the array's memory, compared in C
+    return bool((view[1:] > view[:-1]).all())
 
 
 def merge(split: str, metric: str, ranked: list[Series]) -> Series:

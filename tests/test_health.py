@@ -156,3 +156,16 @@ def test_warnings_are_visible_in_summary_pytest_warnings_and_junit(pytester, mak
                                  "low_loss *WARNED"])
     props = {p.get("name"): p.get("value") for p in ET.parse(xml).getroot().iter("property")}
     assert props["verdict"] == "warned"
+
+
+def test_lr_schedule_names_the_first_worst_excess_and_allows_either_rate_at_a_boundary():
+    lr = [(1500, 0.001), (1600, 0.0003), (1700, 0.0006), (1800, 0.0006), (2300, 0.0001)]
+    v = judge(criterion("{check: lr_schedule}"), model(lr=lr, phases=PHASES))
+    assert v.headline == "learning rate 0.0006 at step 1700 exceeds its phase's LR 0.0002"
+
+
+def test_lr_schedule_with_a_zero_rate_phase():
+    phases = [(1, 100, 0.001, 45), (2, 100, 0.0, 46)]
+    v = judge(criterion("{check: lr_schedule}"), model(lr=[(50, 0.001), (150, 1e-6)],
+                                                         phases=phases))
+    assert v.headline == "learning rate 1e-06 at step 150 exceeds its phase's LR 0"

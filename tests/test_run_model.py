@@ -119,3 +119,18 @@ def test_crashed_run_is_said(make_run):
     assert run.log.state == "crashed"
     notes = " ".join(run.notes)
     assert "training did not finish" in notes and "NoneType" in notes
+
+
+def test_raw_series_sorts_steps_and_says_where_they_went_back():
+    from pytest_mww.series import Source, raw_series
+
+    source = Source("tb", "e", "val/f1", "tb:val/f1")
+    series, differing, back = raw_series("validation", "f1", source, [1, 2, 3], [.1, .2, .3],
+                                         [0, 1, 2])
+    assert list(series.steps) == [1, 2, 3] and back is None and differing == []
+    series, differing, back = raw_series("validation", "f1", source, [1, 3, 2, 3, 4],
+                                         [.1, .3, .2, .35, .4], [0, 1, 2, 3, 4])
+    assert list(series.steps) == [1, 2, 3, 4] and list(series.values) == [.1, .2, .35, .4]
+    assert back == 2 and differing == [(3, [.3, .35])]
+    _, _, back = raw_series("validation", "f1", source, [5, 5], [1.0, 1.0], [0, 1])
+    assert back is None  # a repeat is not a step back

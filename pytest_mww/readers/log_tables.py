@@ -126,16 +126,18 @@ def split_tables(data: bytes, layout: Layout, parse_number) -> Tables:
     return Tables(parts[0::width], steps, columns)
 
 
-def numbers(cells: list[bytes], parse_number) -> tuple[array, list[int] | None]:
-    """A column of cells as floats. When some cell is not a plain float ("1,000", "n/a"), the
-    cells are parsed one by one and the indices of those that are numbers come too."""
-    values = fixed_point(cells)
+def numbers(cells: list[bytes] | list[str], parse_number) -> tuple[array, list[int] | None]:
+    """A column of cells (bytes from the bulk pattern, or text) as floats. When some cell is
+    not a plain float ("1,000", "n/a"), the cells are parsed one by one and the indices of
+    those that are numbers come too."""
+    values = fixed_point(cells) if cells and isinstance(cells[0], bytes) else None
     if values is not None:
         return values, None
     try:
         return array("d", map(float, cells)), None
     except ValueError:
-        parsed = [parse_number(cell.decode("ascii")) for cell in cells]
+        parsed = [parse_number(cell if isinstance(cell, str) else cell.decode("ascii"))
+                  for cell in cells]
         keep = [i for i, value in enumerate(parsed) if value is not None]
         return array("d", (parsed[i] for i in keep)), keep
 

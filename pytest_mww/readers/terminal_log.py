@@ -153,12 +153,15 @@ class LogReport:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def series_for(self, split: str, name: str, kind: str) -> LogSeries:
+        series = self.series.get((split, name, kind))
+        if series is None:
+            series = self.series[(split, name, kind)] = LogSeries(split, name, kind)
+        return series
+
     def add(self, split: str, name: str, kind: str, step: int | None, value: float,
             line: int) -> None:
-        key = (split, name, kind)
-        series = self.series.get(key)
-        if series is None:
-            series = self.series[key] = LogSeries(split, name, kind)
+        series = self.series_for(split, name, kind)
         series.steps.append(NO_STEP if step is None else step)
         series.values.append(value)
         series.lines.append(line)
@@ -410,9 +413,7 @@ class _LogParser:
             return
         self._flush_pending()
         for name in layout.names:  # the series exist from the first table on, as in a read
-            key = (split, name, "Validation Results")
-            if key not in self.r.series:
-                self.r.series[key] = LogSeries(split, name, "Validation Results")
+            self.r.series_for(split, name, "Validation Results")
         self._pending = _PendingTables(layout.names, tables, split, start, end,
                                        array("I", lines))
 
@@ -420,18 +421,15 @@ class _LogParser:
         pending, self._pending = self._pending, None
         if pending is None:
             return
-        steps, start, end = pending.tables.steps, pending.start, pending.end
+        start, end = pending.start, pending.end
+        steps = pending.tables.steps[start:end]
         for name, (values, keep) in zip(pending.names, pending.tables.columns, strict=True):
-            series = self.r.series[(pending.split, name, "Validation Results")]
             if keep is None:
-                series.steps.extend(steps[start:end])
-                series.values.extend(values[start:end])
-                series.lines.extend(pending.lines)
-                continue
-            low, high = bisect_left(keep, start), bisect_left(keep, end)
-            series.steps.extend(array("q", (steps[i] for i in keep[low:high])))
-            series.values.extend(values[low:high])
-            series.lines.extend(array("I", (pending.lines[i - start] for i in keep[low:high])))
+                values = values[start:end]
+            else:  # the tables of these that have a number in this row
+                low, high = bisect_left(keep, start), bisect_left(keep, end)
+                values, keep = values[low:high], [i - start for i in keep[low:high]]
+            self._extend_column(pending.split, name, steps, pending.lines, values, keep)
 
     def _table_starts(self, step: int) -> None:
         if self.best_open is not None:
@@ -490,23 +488,19 @@ class _LogParser:
         for column, name in enumerate(names):
             if name in ("Metric", "Class", "Category", ""):
                 continue
-            texts = cells[column::width]
-            try:
-                values = array("d", map(float, texts))
-                kept_steps, kept_lines = steps, lines
-            except ValueError:  # "1,000", or a cell that is not a number
-                parsed = [parse_number(t) for t in texts]
-                keep = [i for i, v in enumerate(parsed) if v is not None]
-                values = array("d", (parsed[i] for i in keep))
-                kept_steps = [steps[i] for i in keep]
-                kept_lines = [lines[i] for i in keep]
-            key = (split, name, "Validation Results")
-            series = self.r.series.get(key)
-            if series is None:
-                series = self.r.series[key] = LogSeries(split, name, "Validation Results")
-            series.steps.extend(kept_steps)
-            series.values.extend(values)
-            series.lines.extend(kept_lines)
+            values, keep = log_tables.numbers(cells[column::width], parse_number)
+            self._extend_column(split, name, steps, lines, values, keep)
+
+    def _extend_column(self, split: str, name: str, steps, lines, values: array,
+                       keep: list[int] | None) -> None:
+        """One row name's values, with the steps and title lines of their tables; ``keep``
+        says which tables have a number in that row (None: all of them)."""
+        if keep is not None:
+            steps, lines = [steps[i] for i in keep], [lines[i] for i in keep]
+        series = self.r.series_for(split, name, "Validation Results")
+        series.steps.extend(steps)
+        series.values.extend(values)
+        series.lines.extend(lines)
 
     def close(self) -> None:
         self.r.lines = self.lineno

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import struct
 from array import array
-from dataclasses import dataclass
 
 import google_crc32c
 import numpy as np
@@ -53,23 +52,6 @@ def masked(crcs: np.ndarray) -> np.ndarray:
 def masked_crc(data: bytes) -> int:
     crc = google_crc32c.value(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-@dataclass
-class Scratch:
-    """What the protobuf records of one gap hold, before it joins the file's result."""
-
-    path: str
-    series: dict
-    texts: list
-    histograms: list
-    other_values: int = 0
-
-    def add(self, tag: str, step: int, value: float, record: int) -> None:
-        points = self.series.setdefault(tag, ([], [], []))
-        points[0].append(step)
-        points[1].append(value)
-        points[2].append(record)
 
 
 def frame(gap: bytes) -> tuple[list[bytes], int]:
@@ -170,10 +152,10 @@ class BulkReader:
         bad = np.flatnonzero(~ok)
         return tags, codes, int(bad[0]) if len(bad) else count
 
-    def _gap(self, gap: bytes, first: int) -> tuple[Scratch, int, int]:
-        """The records between two matches, through protobuf; returns them, the bytes read
-        and how many records."""
-        scratch = Scratch(self.out.path, {}, [], [])
+    def _gap(self, gap: bytes, first: int):
+        """The records between two matches, through protobuf, into an EventFile of their
+        own; returns it, the bytes read and how many records."""
+        scratch = type(self.out)(self.out.path)
         payloads, used = frame(gap)
         for offset, payload in enumerate(payloads):
             try:
@@ -184,14 +166,16 @@ class BulkReader:
             self.collect(event, first + offset, scratch)
         return scratch, used, len(payloads)
 
-    def _merge(self, scratch: Scratch) -> None:
+    def _merge(self, scratch) -> None:
         out = self.out
         out.texts += scratch.texts
         out.histograms += scratch.histograms
         out.other_values += scratch.other_values
-        for tag, (steps, values, records) in scratch.series.items():
-            for step, value, record in zip(steps, values, records, strict=True):
-                out.add(tag, step, value, record)
+        for tag, points in scratch.series.items():
+            series = out.series_for(tag)
+            series.steps.extend(points.steps)
+            series.values.extend(points.values)
+            series.records.extend(points.records)
 
     def _emit(self, parts: list, tags: list[str], codes: np.ndarray, start: int, end: int,
               index: int, gap_records: np.ndarray) -> None:

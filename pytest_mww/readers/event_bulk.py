@@ -24,7 +24,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2
 
-from .records import MAX_RECORD_BYTES
+from .records import MAX_RECORD_BYTES, masked_crc32c
 
 # The framing around a payload (length, its masked CRC, ..., the payload's masked CRC) and
 # the payload groups of events.py: step varint, head (lengths and tag), the 4 value bytes.
@@ -49,11 +49,6 @@ def masked(crcs: np.ndarray) -> np.ndarray:
     return ((crcs >> np.uint32(15)) | (crcs << np.uint32(17))) + np.uint32(0xA282EAD8)
 
 
-def masked_crc(data: bytes) -> int:
-    crc = google_crc32c.value(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
 def frame(gap: bytes) -> tuple[list[bytes], int]:
     """Whole records at the start of ``gap`` with both checksums right, and the bytes they
     take (it stops at the first record that is cut off or wrong)."""
@@ -61,10 +56,10 @@ def frame(gap: bytes) -> tuple[list[bytes], int]:
     pos = 0
     while len(gap) - pos >= 12:
         length, length_crc = _HEADER.unpack_from(gap, pos)
-        if length > MAX_RECORD_BYTES or masked_crc(gap[pos:pos + 8]) != length_crc:
+        if length > MAX_RECORD_BYTES or masked_crc32c(gap[pos:pos + 8]) != length_crc:
             break
         end = pos + 12 + length
-        if end + 4 > len(gap) or masked_crc(gap[pos + 12:end]) != _CRC.unpack_from(gap, end)[0]:
+        if end + 4 > len(gap) or masked_crc32c(gap[pos + 12:end]) != _CRC.unpack_from(gap, end)[0]:
             break
         payloads.append(gap[pos + 12:end])
         pos = end + 4
@@ -135,7 +130,7 @@ class BulkReader:
         payloads = parts[_PAYLOAD::_PARTS]
         ok = (lengths == sizes) & (lengths <= MAX_RECORD_BYTES)
         unique, inverse = np.unique(lengths, return_inverse=True)
-        expected = np.array([masked_crc(struct.pack("<Q", int(n))) for n in unique], np.uint32)
+        expected = np.array([masked_crc32c(struct.pack("<Q", int(n))) for n in unique], np.uint32)
         ok &= headers["crc"] == expected[inverse]
         crcs = np.fromiter(map(google_crc32c.value, payloads), np.uint32, count)
         ok &= np.frombuffer(b"".join(parts[_CRC_PART::_PARTS]), "<u4") == masked(crcs)

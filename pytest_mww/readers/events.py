@@ -24,7 +24,7 @@ from tensorboard.compat.proto import event_pb2, types_pb2
 
 from ..problems import Problem
 from .event_bulk import BulkReader
-from .records import MAX_RECORD_BYTES
+from .records import MAX_RECORD_BYTES, masked_crc32c
 
 CHUNK_BYTES = 1024 * 1024  # the bulk reader's working set is a few times this
 
@@ -143,11 +143,6 @@ def _varint(data: bytes) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def masked_crc(data) -> int:
-    crc = google_crc32c.value(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
 def read_event_file(path: Path, display: str) -> EventFile:
     """Read every record of ``path``; ``display`` is the name used in messages."""
     result = EventFile(path=display)
@@ -214,7 +209,7 @@ class _Scanner:
             length, length_crc = unpack_header(buf, pos)
             known = header_crcs.get(length)  # the header's CRC depends on the length only
             if known is None:
-                known = header_crcs[length] = masked_crc(buf[pos:pos + 8])
+                known = header_crcs[length] = masked_crc32c(buf[pos:pos + 8])
             if known != length_crc:
                 self._stop(base + pos, index, "record length checksum mismatch")
                 return

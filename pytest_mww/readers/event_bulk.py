@@ -24,7 +24,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2
 
-from .records import MAX_RECORD_BYTES, masked_crc32c
+from .records import MAX_RECORD_BYTES, frame_records, masked_crc32c
 
 # The framing around a payload (length, its masked CRC, ..., the payload's masked CRC) and
 # the payload groups of events.py: step varint, head (lengths and tag), the 4 value bytes.
@@ -38,8 +38,6 @@ PATTERNS = tuple(re.compile(rb"(.{12})(" + payload + rb")(.{4})", re.S)
 _PARTS = 7
 _GAP, _HEADER_PART, _PAYLOAD, _STEP, _HEAD_PART, _VALUE, _CRC_PART = range(_PARTS)
 _HEADERS = np.dtype([("length", "<u8"), ("crc", "<u4")])
-_HEADER = struct.Struct("<QI")
-_CRC = struct.Struct("<I")
 _RECORD_INDEX = np.dtype(f"u{array('I').itemsize}")
 
 
@@ -47,23 +45,6 @@ def masked(crcs: np.ndarray) -> np.ndarray:
     """TFRecord's masking of CRC32C values, over a column of them."""
     crcs = crcs.astype(np.uint32)
     return ((crcs >> np.uint32(15)) | (crcs << np.uint32(17))) + np.uint32(0xA282EAD8)
-
-
-def frame(gap: bytes) -> tuple[list[bytes], int]:
-    """Whole records at the start of ``gap`` with both checksums right, and the bytes they
-    take (it stops at the first record that is cut off or wrong)."""
-    payloads: list[bytes] = []
-    pos = 0
-    while len(gap) - pos >= 12:
-        length, length_crc = _HEADER.unpack_from(gap, pos)
-        if length > MAX_RECORD_BYTES or masked_crc32c(gap[pos:pos + 8]) != length_crc:
-            break
-        end = pos + 12 + length
-        if end + 4 > len(gap) or masked_crc32c(gap[pos + 12:end]) != _CRC.unpack_from(gap, end)[0]:
-            break
-        payloads.append(gap[pos + 12:end])
-        pos = end + 4
-    return payloads, pos
 
 
 def steps_of(varints: list[bytes]) -> np.ndarray:
@@ -151,15 +132,17 @@ class BulkReader:
         """The records between two matches, through protobuf, into an EventFile of their
         own; returns it, the bytes read and how many records."""
         scratch = type(self.out)(self.out.path)
-        payloads, used = frame(gap)
-        for offset, payload in enumerate(payloads):
+        framing = frame_records(gap)  # whole records with both checksums right
+        for number, (offset, payload) in enumerate(framing.records):
             try:
                 event = event_pb2.Event.FromString(payload)
             except DecodeError:  # the scanner reports it
-                used = sum(16 + len(p) for p in payloads[:offset])
-                return scratch, used, offset
-            self.collect(event, first + offset, scratch)
-        return scratch, used, len(payloads)
+                return scratch, offset, number
+            self.collect(event, first + number, scratch)
+        if not framing.records:
+            return scratch, 0, 0
+        offset, payload = framing.records[-1]
+        return scratch, offset + 16 + len(payload), len(framing.records)
 
     def _merge(self, scratch) -> None:
         out = self.out

@@ -69,8 +69,15 @@ def test_layouts_that_are_not_compiled():
     box = ("📊 Validation Results — Step 5/10\n┏━━━━━━┳━━━━━┓\n┃ Metric ┃ Value ┃\n"
            "│ F1 Score │ 0.8 │\n└──────┴─────┘\n").encode()
     twice = table(1).replace(b"| Accuracy        |", b"| F1 Score        |")
-    for data in (piece(box), piece(twice), piece(b"Validation Results are below\n")):
+    rows = b"".join(b"| row %d | 1 |\n" % i for i in range(log_tables.MAX_TABLE_LINES))
+    huge = table(1).replace(b"| Val Positives   |    540 |\n", rows)
+    long_name = table(1).replace(b"Val Positives  ", b"V" * (log_tables.MAX_NAME_BYTES + 1))
+    for data in (piece(box), piece(twice), piece(b"Validation Results are below\n"),
+                 piece(huge), piece(long_name)):
         assert layout_at(data, data.find(log_tables.TITLE_MARK)) is None
+    hundred = rows[:rows.find(b"| row 100 ")]
+    fits = piece(table(1).replace(b"| Val Positives   |    540 |\n", hundred))
+    assert len(layout_at(fits, fits.find(log_tables.TITLE_MARK)).names) == 102
 
 
 def test_the_dominant_layout_wins_over_the_first_table():

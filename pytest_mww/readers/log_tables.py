@@ -32,6 +32,10 @@ _ROW = re.compile(rb" *\| *([\x21-\x7b\x7d\x7e](?:[\x20-\x7b\x7d\x7e]*[\x21-\x7b
                   rb" *([\x21-\x7b\x7d\x7e]+) *\| *")
 _TABLE_LINE = re.compile(rb"[ \t]*(?:[+|]|\xe2\x94)")  # part of a table, in any style
 SKIPPED_NAMES = (b"Metric", b"Class", b"Category")  # header rows: the line parser skips them
+# The trainer's tables have about 40 rows of short names; a log could hold anything, and a
+# compiled pattern grows with the table, so bigger tables are left to the line parser.
+MAX_TABLE_LINES = 128
+MAX_NAME_BYTES = 80
 
 # A row's cell as the table prints it: a number, "nan", "inf", "1,000"; never a space or bar.
 _CELL = rb" +([-+.,0-9A-Za-z]+)"
@@ -69,9 +73,11 @@ def layout_at(data: bytes, mark: int) -> Layout | None:
             shape.append(b"-")
         else:
             row = _ROW.fullmatch(data, begin, end)
-            if row is None:
+            if row is None or len(row.group(1)) > MAX_NAME_BYTES:
                 return None
             shape.append(row.group(1))
+        if len(shape) > MAX_TABLE_LINES:
+            return None
     return compile_layout(tuple(shape))
 
 

@@ -167,3 +167,15 @@ def test_mutated_files_agree(benchmark_file, tmp_path_factory, monkeypatch, muta
     path.write_bytes(bytes(data))
     bulk, scan, _ = both(path, monkeypatch)
     assert bulk == scan
+
+
+def test_bytes_that_start_many_false_matches_cost_a_bounded_search(tmp_path, monkeypatch):
+    """Hostile bytes full of places where a scalar record could start, with no NUL to end a
+    tag: the tag's bounded length keeps the search linear (unbounded, 256 KiB of these took
+    tens of seconds)."""
+    unit = b"\t" + b"A" * 8 + b"\x10\x01*A\nA\nA"
+    path = tmp_path / "events.out.tfevents.1.h"
+    path.write_bytes(unit * (256 * 1024 // len(unit)))
+    bulk, scan, in_bulk = both(path, monkeypatch, chunk=1 << 20)
+    assert bulk == scan and in_bulk == 0
+    assert "not a TensorBoard event file" in bulk[5][0]

@@ -28,7 +28,9 @@ from .records import MAX_RECORD_BYTES, frame_records, masked_crc32c
 
 # The framing around a payload (length, its masked CRC, ..., the payload's masked CRC) and
 # the payload groups of events.py: step varint, head (lengths and tag), the 4 value bytes.
-_HEAD = rb"\t.{8}\x10([\x80-\xff]{0,9}[\x00-\x7f])(\*.\n.\n.[^\x00]*?)"
+# The tag is at most 127 bytes (its length is one byte): bounded, so that a search over
+# hostile bytes costs at most that much per place it tries.
+_HEAD = rb"\t.{8}\x10([\x80-\xff]{0,9}[\x00-\x7f])(\*.\n.\n.[^\x00]{0,127}?)"
 _TENSOR_PAYLOAD = _HEAD + rb"B\n\x08\x01\x12\x00\"\x04(.{4})J\x0b\n\t\n\x07scalars"
 _LEGACY_PAYLOAD = _HEAD + rb"\x15(.{4})"
 PATTERNS = tuple(re.compile(rb"(.{12})(" + payload + rb")(.{4})", re.S)

@@ -157,6 +157,17 @@ def huge_line(run: Path) -> None:
     path.write_bytes(b"\n".join(lines))
 
 
+def repeated_starts(run: Path) -> None:
+    """Long lines made of what starts a progress line, a table title or an absl line, again
+    and again: each must cost a bounded search, not one to the end of the line per start."""
+    path = log(run)
+    lines = path.read_bytes().split(b"\n")
+    for phrase in ("Phase 1 • 1/2 • ", "Validation Results — Step ", "INFO:absl:Step #1: ",
+                   "Step 1 (nonstreaming): Validation: recall at no faph = 1 with cutoff 1, "):
+        lines.insert(5, phrase.encode() * (512 * 1024 // len(phrase.encode())))
+    path.write_bytes(b"\n".join(lines))
+
+
 def no_end(text: str) -> str:
     return text[: text.index("ℹ️  Final weights saved")]
 
@@ -272,6 +283,7 @@ CASES = [
     Case("log_wrapped_titles", lambda r: edit_log(r, wrapped_titles)),
     Case("log_non_utf8", non_utf8, message="not valid UTF-8"),
     Case("log_10mb_line", huge_line, message="characters long (limit"),
+    Case("log_repeated_line_starts", repeated_starts),
     Case("log_no_end_marker", lambda r: edit_log(r, no_end), fail={"finished"},
          message="was killed"),
     Case("log_cut_mid_row", lambda r: edit_log(r, cut_mid_row), fail={"finished"},

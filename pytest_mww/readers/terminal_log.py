@@ -42,8 +42,11 @@ _ENDED = re.compile(r"Training Log Ended:\s*(\S+)")
 _VAL_TITLE = re.compile(r"Validation Results\s*[—–-]+\s*Step\s*(?:(\d+)\s*/\s*(\d+))?\s*$")
 _STEP_OF = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 _CONFUSION_TITLE = re.compile(rf"Confusion Matrix\s*\(threshold=({DECIMAL})\)")
+# (The gap before loss= is bounded: unbounded, a hostile line of "Phase 1 • 1/2 • " repeats
+# made the search quadratic. Real progress lines put loss= within a few dozen characters.)
 _PROGRESS = re.compile(
-    r"Phase\s+(\d+)\s*•\s*(\d+)\s*/\s*(\d+)\s*•.*?loss=(\S+)(?:\s+acc=(\S+))?(?:\s+lr=(\S+))?"
+    r"Phase\s+(\d+)\s*•\s*(\d+)\s*/\s*(\d+)\s*•.{0,300}?loss=(\S+)(?:\s+acc=(\S+))?"
+    r"(?:\s+lr=(\S+))?"
 )
 _BEST = re.compile(r"✅\s*BEST MODEL\b\s*(.*)")
 _ARROW_PATH = re.compile(r"^\s*→\s*(\S.*?)\s*$")

@@ -26,15 +26,18 @@ from tensorboard.compat.proto import event_pb2
 
 from .records import MAX_RECORD_BYTES, frame_records, masked_crc32c
 
-# The framing around a payload (length, its masked CRC, ..., the payload's masked CRC) and
-# the payload groups of events.py: step varint, head (lengths and tag), the 4 value bytes.
-# The tag is at most 127 bytes (its length is one byte): bounded, so that a search over
-# hostile bytes costs at most that much per place it tries.
+# The bytes of a scalar event: wall_time (field 1, double), step (field 2, varint),
+# summary (field 5) → value (field 1) → tag, then a float tensor with the scalars plugin
+# (TF2 summaries) or a simple_value (legacy). Groups: the step varint; the "head" (the three
+# length bytes and the tag, which a tag repeats exactly, so its lengths are checked once per
+# distinct head); the value bytes. The tag is at most 127 bytes (its length is one byte):
+# bounded, so that a search over hostile bytes costs at most that much per place it tries.
 _HEAD = rb"\t.{8}\x10([\x80-\xff]{0,9}[\x00-\x7f])(\*.\n.\n.[^\x00]{0,127}?)"
-_TENSOR_PAYLOAD = _HEAD + rb"B\n\x08\x01\x12\x00\"\x04(.{4})J\x0b\n\t\n\x07scalars"
-_LEGACY_PAYLOAD = _HEAD + rb"\x15(.{4})"
+TENSOR_PAYLOAD = _HEAD + rb"B\n\x08\x01\x12\x00\"\x04(.{4})J\x0b\n\t\n\x07scalars"
+LEGACY_PAYLOAD = _HEAD + rb"\x15(.{4})"
+# The same with the framing around it: length and its masked CRC, then the payload's CRC.
 PATTERNS = tuple(re.compile(rb"(.{12})(" + payload + rb")(.{4})", re.S)
-                 for payload in (_TENSOR_PAYLOAD, _LEGACY_PAYLOAD))
+                 for payload in (TENSOR_PAYLOAD, LEGACY_PAYLOAD))
 # What re.split gives per record: the bytes before it, the header (length and its CRC), the
 # payload, the step varint, the head, the value, the payload's CRC.
 _PARTS = 7

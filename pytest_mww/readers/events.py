@@ -23,7 +23,7 @@ from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, types_pb2
 
 from ..problems import Problem
-from .event_bulk import BulkReader
+from .event_bulk import LEGACY_PAYLOAD, TENSOR_PAYLOAD, BulkReader
 from .records import MAX_RECORD_BYTES, masked_crc32c
 
 CHUNK_BYTES = 1024 * 1024  # the bulk reader's working set is a few times this
@@ -36,16 +36,9 @@ _NUMERIC_CONTENT = {
     types_pb2.DT_INT64: ("<q", "int64_val"),
 }
 
-# The bytes of a scalar event: wall_time (field 1, double), step (field 2, varint),
-# summary (field 5) → value (field 1) → tag, then a float tensor with the scalars plugin
-# (TF2 summaries) or a simple_value (legacy). Groups: step varint, summary length,
-# value length, tag length, tag, 4 value bytes.
-# Groups: the step varint; the "head" (the three length bytes and the tag, which a tag
-# repeats exactly, so its lengths are checked once per distinct head); the value bytes.
-_EVENT_HEAD = rb"\t.{8}\x10([\x80-\xff]{0,9}[\x00-\x7f])(\*.\n.\n.[^\x00]*?)"
-_TENSOR_SCALAR = re.compile(
-    _EVENT_HEAD + rb"B\n\x08\x01\x12\x00\"\x04(.{4})J\x0b\n\t\n\x07scalars", re.S)
-_LEGACY_SCALAR = re.compile(_EVENT_HEAD + rb"\x15(.{4})", re.S)
+# Scalar events of the fixed shape, one payload at a time (event_bulk.py describes the bytes).
+_TENSOR_SCALAR = re.compile(TENSOR_PAYLOAD, re.S)
+_LEGACY_SCALAR = re.compile(LEGACY_PAYLOAD, re.S)
 _TENSOR_TAIL = 25  # bytes after the tag in a tensor scalar value
 _LEGACY_TAIL = 5
 _F32 = struct.Struct("<f")

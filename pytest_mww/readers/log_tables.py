@@ -44,9 +44,8 @@ _ANY_CELL = rb" +[\x21-\x7b\x7d\x7e]+"
 
 @dataclass(frozen=True)
 class Layout:
-    """One table shape: ``+`` a border, ``-`` a separator, or a row name."""
+    """One table layout, compiled."""
 
-    shape: tuple[bytes, ...]
     names: tuple[str, ...]  # the rows whose cells are values, in order
     height: int  # lines per table, title included
     pattern: re.Pattern[bytes]
@@ -83,6 +82,8 @@ def layout_at(data: bytes, mark: int) -> Layout | None:
 
 @lru_cache(maxsize=64)
 def compile_layout(shape: tuple[bytes, ...]) -> Layout | None:
+    """A table's lines after its title (``+`` a border, ``-`` a separator, else a row name)
+    as one pattern; None when a row name repeats or no row holds a value."""
     names = tuple(item for item in shape if item not in (b"+", b"-")
                   and item not in SKIPPED_NAMES)
     if not names or len(set(names)) != len(names):
@@ -97,7 +98,7 @@ def compile_layout(shape: tuple[bytes, ...]) -> Layout | None:
             cell = _ANY_CELL if item in SKIPPED_NAMES else _CELL
             parts.append(rb"\n\| " + re.escape(item) + rb" +\|" + cell + rb" \|")
     parts.append(rb"(?=\n|\Z)(?!\n[ \t]*(?:[+|]|\xe2\x94))")
-    return Layout(shape, tuple(n.decode("ascii") for n in names), 1 + len(shape),
+    return Layout(tuple(n.decode("ascii") for n in names), 1 + len(shape),
                   re.compile(b"".join(parts)))
 
 
